@@ -41,6 +41,8 @@ const (
 	DefaultMonogotoBaseURL = "https://console.monogoto.io"
 	DefaultCoioteBaseURL   = "https://eu.iot.avsystem.cloud"
 	DefaultBienportBaseURL = "https://apigw.bienport.com/api"
+	// DefaultMonogotoV1BaseURL is the host of Monogoto's newer v1 API.
+	DefaultMonogotoV1BaseURL = "https://api.monogoto.io"
 )
 
 // DefaultBaseURL returns the public base URL of a platform.

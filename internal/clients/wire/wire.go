@@ -1,0 +1,119 @@
+// Package wire holds the small JSON helpers the platform decoders share:
+// values that one vendor example shows as a number and another as a string,
+// and a strict-enough decoder for login answers.
+package wire
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"mime"
+	"strconv"
+	"strings"
+
+	"github.com/iotauth/terraform-provider-iotauth/internal/clients/platform"
+)
+
+// FlexString decodes a JSON string or number (or null) into a string.
+// Numbers keep their literal form, so 20635 becomes "20635".
+type FlexString struct {
+	Value string
+	Set   bool
+}
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (f *FlexString) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	switch {
+	case bytes.Equal(b, []byte("null")):
+		*f = FlexString{}
+		return nil
+	case len(b) > 0 && b[0] == '"':
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		*f = FlexString{Value: s, Set: true}
+		return nil
+	}
+	var n json.Number
+	if err := json.Unmarshal(b, &n); err != nil {
+		return errors.New("expected a string or a number")
+	}
+	*f = FlexString{Value: n.String(), Set: true}
+	return nil
+}
+
+// FlexInt decodes a JSON number or a string holding an integer.
+type FlexInt struct {
+	Value int64
+	Set   bool
+}
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (f *FlexInt) UnmarshalJSON(b []byte) error {
+	var s FlexString
+	if err := s.UnmarshalJSON(b); err != nil {
+		return err
+	}
+	if !s.Set {
+		*f = FlexInt{}
+		return nil
+	}
+	v, err := strconv.ParseInt(strings.TrimSpace(s.Value), 10, 64)
+	if err != nil {
+		fv, ferr := strconv.ParseFloat(strings.TrimSpace(s.Value), 64)
+		if ferr != nil || fv != float64(int64(fv)) {
+			return errors.New("expected an integer")
+		}
+		v = int64(fv)
+	}
+	*f = FlexInt{Value: v, Set: true}
+	return nil
+}
+
+// DecodeJSON decodes a response body into v, returning a KindMalformed
+// error that says what was wrong (never quoting the body, which may hold
+// secrets).
+func DecodeJSON(body []byte, contentType string, v any) error {
+	trimmed := bytes.TrimSpace(body)
+	if len(trimmed) == 0 {
+		return platform.Malformed("", "the answer is empty")
+	}
+	if trimmed[0] != '{' && trimmed[0] != '[' {
+		mt, _, _ := mime.ParseMediaType(contentType)
+		if mt == "" {
+			mt = "unknown"
+		}
+		return platform.Malformed("", fmt.Sprintf("the answer is not JSON (content type %s)", mt))
+	}
+	if err := json.Unmarshal(trimmed, v); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			field := te.Field
+			if field == "" {
+				field = "(top level)"
+			}
+			return platform.Malformed(field, fmt.Sprintf("field %q has the wrong type (got JSON %s)", field, te.Value))
+		}
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			return platform.Malformed("", fmt.Sprintf("the answer is not valid JSON (syntax error at byte %d)", se.Offset))
+		}
+		return platform.Malformed("", "the answer could not be decoded: "+safeJSONError(err))
+	}
+	return nil
+}
+
+// safeJSONError keeps only the error's text up to any quoted value.
+func safeJSONError(err error) string {
+	s := err.Error()
+	if i := strings.IndexAny(s, "\"'`"); i >= 0 {
+		s = strings.TrimSpace(s[:i])
+	}
+	if len(s) > 120 {
+		s = s[:120]
+	}
+	return s
+}
