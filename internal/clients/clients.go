@@ -20,6 +20,10 @@ import (
 type Config struct {
 	HTTP  httpx.Config
 	Cache cache.Options
+	// SharedCache, when set, is used instead of a new cache built from
+	// Cache, so that sessions outlive one Manager (the provider keeps one
+	// cache per process across re-configurations).
+	SharedCache *cache.Cache
 }
 
 // Manager logs in to the platforms, at most once per credential set while
@@ -36,7 +40,11 @@ func New(cfg Config) (*Manager, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Manager{http: hc, cache: cache.New(cfg.Cache)}, nil
+	c := cfg.SharedCache
+	if c == nil {
+		c = cache.New(cfg.Cache)
+	}
+	return &Manager{http: hc, cache: c}, nil
 }
 
 // HTTP returns the shared HTTP client.
