@@ -27,11 +27,6 @@ func (o blockOverrides) secrets() []string {
 	return []string{o.Password.ValueString(), o.ClientSecret.ValueString()}
 }
 
-// has reports whether the block sets its own credentials.
-func (o blockOverrides) has() bool {
-	return !o.Username.IsNull() || !o.ClientID.IsNull()
-}
-
 // credentialState says whether credentials could be put together.
 type credentialState int
 

@@ -105,10 +105,12 @@ var (
 	}
 )
 
+// Metadata names the data source iotauth_user_profile.
 func (d *userProfileDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_user_profile"
 }
 
+// Schema describes the profile attributes.
 func (d *userProfileDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	str := func(desc string) schema.StringAttribute {
 		return schema.StringAttribute{Computed: true, MarkdownDescription: desc}
@@ -227,10 +229,13 @@ func (d *userProfileDataSource) Schema(_ context.Context, _ datasource.SchemaReq
 	}
 }
 
+// Configure receives the provider data.
 func (d *userProfileDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
 	d.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
 }
 
+// Read logs in with the provider's credentials (or reuses the session) and
+// stores the account's profile.
 func (d *userProfileDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
 	var m userProfileModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)

@@ -74,6 +74,7 @@ func (m *tokenModel) setUnknown() {
 	m.Headers = types.MapUnknown(types.StringType)
 }
 
+// Metadata names the ephemeral resource iotauth_token.
 func (r *tokenEphemeralResource) Metadata(_ context.Context, req ephemeral.MetadataRequest, resp *ephemeral.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_token"
 }
@@ -87,6 +88,7 @@ func platformNames() []string {
 	return names
 }
 
+// Schema describes the block's inputs and the login's results.
 func (r *tokenEphemeralResource) Schema(_ context.Context, _ ephemeral.SchemaRequest, resp *ephemeral.SchemaResponse) {
 	sensitiveResult := func(desc string) schema.StringAttribute {
 		return schema.StringAttribute{Computed: true, Sensitive: true, MarkdownDescription: desc + " Sensitive."}
@@ -182,6 +184,7 @@ func (r *tokenEphemeralResource) Schema(_ context.Context, _ ephemeral.SchemaReq
 	}
 }
 
+// Configure receives the provider data.
 func (r *tokenEphemeralResource) Configure(_ context.Context, req ephemeral.ConfigureRequest, resp *ephemeral.ConfigureResponse) {
 	r.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
 }
@@ -213,6 +216,8 @@ func (r *tokenEphemeralResource) ValidateConfig(ctx context.Context, req ephemer
 	tflog.Trace(ctx, "Validated an iotauth_token block")
 }
 
+// Open logs in (or reuses this process's session for the same credentials)
+// and returns the token and what comes with it.
 func (r *tokenEphemeralResource) Open(ctx context.Context, req ephemeral.OpenRequest, resp *ephemeral.OpenResponse) {
 	var m tokenModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)

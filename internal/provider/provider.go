@@ -112,6 +112,7 @@ func providerDataFrom(data any, diags *diag.Diagnostics) *providerData {
 	return pd
 }
 
+// Metadata names the provider iotauth.
 func (p *iotauthProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
 	resp.TypeName = "iotauth"
 	resp.Version = p.version
@@ -126,6 +127,7 @@ func envNote(env, def string) string {
 	return s
 }
 
+// Schema describes the provider block.
 func (p *iotauthProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Logs in to the IoT platforms Monogoto, AVSystem Coiote IoT DM and BienPort. " +
@@ -316,6 +318,9 @@ func (p *iotauthProvider) ValidateConfig(ctx context.Context, req provider.Valid
 	tflog.Trace(ctx, "Validated the iotauth provider configuration")
 }
 
+// Configure resolves the settings (configuration, environment, defaults),
+// builds or reuses the Manager and hands the result to the data sources
+// and ephemeral resources.
 func (p *iotauthProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
 	var m providerModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
@@ -401,12 +406,15 @@ func (p *iotauthProvider) managerFor(h httpSettings, ua string) (*clients.Manage
 	return m, nil
 }
 
+// Resources is empty: the provider manages nothing.
 func (p *iotauthProvider) Resources(context.Context) []func() resource.Resource { return nil }
 
+// DataSources lists iotauth_user_profile.
 func (p *iotauthProvider) DataSources(context.Context) []func() datasource.DataSource {
 	return []func() datasource.DataSource{newUserProfileDataSource}
 }
 
+// EphemeralResources lists iotauth_token.
 func (p *iotauthProvider) EphemeralResources(context.Context) []func() ephemeral.EphemeralResource {
 	return []func() ephemeral.EphemeralResource{newTokenEphemeralResource}
 }

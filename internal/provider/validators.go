@@ -174,10 +174,13 @@ type stringCheck struct {
 
 var _ validator.String = stringCheck{}
 
+// Description says what the validator accepts.
 func (v stringCheck) Description(context.Context) string { return v.description }
 
+// MarkdownDescription is Description.
 func (v stringCheck) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
 
+// ValidateString checks a known, non-null value.
 func (v stringCheck) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
 		return
