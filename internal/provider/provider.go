@@ -72,6 +72,14 @@ func New(version, commit string) func() provider.Provider {
 	}
 }
 
+// lookup returns the environment reader.
+func (p *iotauthProvider) lookup() lookupFunc {
+	if p.lookupEnv == nil {
+		return os.LookupEnv
+	}
+	return p.lookupEnv
+}
+
 // providerData is what the provider hands to its data sources and
 // ephemeral resources.
 type providerData struct {
@@ -136,7 +144,9 @@ func (p *iotauthProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 			"environment, which wins over the default. A platform is configured when it has a user name " +
 			"(or, for Coiote, a client ID); a block that uses a platform nobody configured fails with a " +
 			"diagnostic naming the attributes and variables to set. Passwords, tokens and other secrets never " +
-			"appear in logs, plan or state.",
+			"appear in logs, plan or state. Each HTTP attempt is logged at `DEBUG` in the provider's `http` " +
+			"subsystem (method, host, path, status, duration, attempt; never headers, bodies or query strings); " +
+			"`TF_LOG_PROVIDER_IOTAUTH_HTTP` sets that subsystem's level on its own.",
 		Attributes: map[string]schema.Attribute{
 			"monogoto": schema.SingleNestedAttribute{
 				Optional: true,
@@ -309,7 +319,7 @@ func (p *iotauthProvider) ValidateConfig(ctx context.Context, req provider.Valid
 		id, secret := objectString(attrs, "client_id"), objectString(attrs, "client_secret")
 		if !id.IsNull() && !id.IsUnknown() && secret.IsNull() {
 			env := envNames(platform.Coiote).clientSecret
-			if v, ok := p.lookupEnv(env); !ok || v == "" {
+			if v, ok := p.lookup()(env); !ok || v == "" {
 				resp.Diagnostics.AddAttributeError(path.Root("coiote").AtName("client_secret"), "Missing Coiote client secret",
 					fmt.Sprintf("Attribute coiote.client_secret must be set when coiote.client_id is set (or set %s).", env))
 			}
@@ -327,7 +337,7 @@ func (p *iotauthProvider) Configure(ctx context.Context, req provider.ConfigureR
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	cfg, diags := resolveConfig(m, p.lookupEnv)
+	cfg, diags := resolveConfig(m, p.lookup())
 	// Mask every password and client secret before anything logs.
 	ctx = logContext(ctx, cfg.secrets()...)
 	resp.Diagnostics.Append(diags...)
