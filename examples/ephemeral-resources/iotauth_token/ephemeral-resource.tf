@@ -1,0 +1,66 @@
+# A token for each platform, from the provider's credentials. Ephemeral: the
+# token is never written to the plan or the state.
+ephemeral "iotauth_token" "monogoto" {
+  platform = "monogoto"
+}
+
+ephemeral "iotauth_token" "coiote" {
+  platform = "coiote"
+}
+
+ephemeral "iotauth_token" "bienport" {
+  platform = "bienport"
+}
+
+# Many accounts: per-block credentials override the provider's. Ephemeral
+# input variables may feed them.
+variable "customer_accounts" {
+  description = "Monogoto sub-accounts, by name."
+  type = map(object({
+    username = string
+    password = string
+  }))
+  sensitive = true
+  ephemeral = true
+  default   = {}
+}
+
+ephemeral "iotauth_token" "customer" {
+  for_each = var.customer_accounts
+
+  platform = "monogoto"
+  username = each.value.username
+  password = each.value.password
+}
+
+# Consumer 1: another provider's configuration. The http provider-style
+# "headers" map carries Authorization plus apikey (Monogoto) or
+# OrganizationId (BienPort), as each platform needs.
+#
+# provider "restapi" {
+#   uri     = "https://console.monogoto.io"
+#   headers = ephemeral.iotauth_token.monogoto.headers
+# }
+
+# Consumer 2: a provisioner's environment. The token reaches the command
+# without appearing in the configuration, the plan, the state or the log.
+resource "terraform_data" "coiote_device_check" {
+  provisioner "local-exec" {
+    command = "curl -fsS -o /dev/null -H \"Authorization: $COIOTE_AUTH\" \"$COIOTE_URL/api/coiotedm/v3/devices\""
+    environment = {
+      COIOTE_AUTH = ephemeral.iotauth_token.coiote.authorization_header
+      COIOTE_URL  = "https://eu.iot.avsystem.cloud"
+    }
+  }
+}
+
+resource "terraform_data" "bienport_check" {
+  provisioner "local-exec" {
+    command = "curl -fsS -o /dev/null -H \"Authorization: $AUTH\" -H \"OrganizationId: $ORG\" \"https://apigw.bienport.com/api/user/get-screen-name/$SCREEN_NAME\""
+    environment = {
+      AUTH        = ephemeral.iotauth_token.bienport.authorization_header
+      ORG         = ephemeral.iotauth_token.bienport.organization_id
+      SCREEN_NAME = "905554447788"
+    }
+  }
+}

@@ -1,0 +1,40 @@
+terraform {
+  required_version = ">= 1.10"
+  required_providers {
+    iotauth = {
+      source = "iotauth/iotauth"
+    }
+  }
+}
+
+variable "monogoto_password" {
+  type      = string
+  sensitive = true
+  ephemeral = true
+}
+
+# Credentials can also come from the environment (IOTAUTH_MONOGOTO_USERNAME,
+# IOTAUTH_MONOGOTO_PASSWORD, IOTAUTH_COIOTE_..., IOTAUTH_BIENPORT_...), which
+# keeps them out of the configuration altogether.
+provider "iotauth" {
+  monogoto = {
+    # base_url defaults to https://console.monogoto.io
+    username = "fleet-automation@example.com"
+    password = var.monogoto_password
+  }
+
+  coiote = {
+    base_url = "https://eu.iot.avsystem.cloud"
+    # username and password from IOTAUTH_COIOTE_USERNAME / IOTAUTH_COIOTE_PASSWORD
+  }
+
+  bienport = {
+    # username and password from IOTAUTH_BIENPORT_USERNAME / IOTAUTH_BIENPORT_PASSWORD
+    remember_me = false
+  }
+
+  # Shared HTTP behaviour for all three platforms.
+  request_timeout = "30s"
+  max_retries     = 3
+  retry_max_wait  = "30s"
+}
