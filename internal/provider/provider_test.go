@@ -21,6 +21,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/echoprovider"
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
+	"github.com/iotauth/terraform-provider-iotauth/internal/clients/mock"
 	"github.com/iotauth/terraform-provider-iotauth/internal/clients/platform"
 )
 
@@ -74,6 +75,55 @@ func testConfig(body string) string {
 }
 
 %s`, ns+"/iotauth", ns+"/echo", body)
+}
+
+// startMock starts the mock platforms for one test and stops them when it
+// ends. Options edit the default configuration (the seeded accounts).
+func startMock(t *testing.T, opts ...func(*mock.Config)) *mock.Server {
+	t.Helper()
+	cfg := mock.DefaultConfig()
+	for _, o := range opts {
+		o(&cfg)
+	}
+	srv, err := mock.Start(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// mockProvider is a provider block with the three platforms of srv, signed
+// in as the seeded demo accounts (Monogoto demo, Coiote ops, BienPort demo).
+func mockProvider(srv *mock.Server) string {
+	return mockProviderAs(srv, mock.SeedMonogotoDemo, mock.SeedCoioteOps, mock.SeedBienportDemo)
+}
+
+// mockProviderAs is a provider block with the three platforms of srv,
+// signed in as the given accounts. It does not retry: the mock answers at
+// once, and a failure should show at once.
+func mockProviderAs(srv *mock.Server, m mock.MonogotoAccount, c mock.CoioteAccount, b mock.BienportAccount) string {
+	return fmt.Sprintf(`provider "iotauth" {
+  max_retries = 0
+  monogoto = {
+    base_url = %q
+    username = %q
+    password = %q
+  }
+  coiote = {
+    base_url = %q
+    username = %q
+    password = %q
+  }
+  bienport = {
+    base_url = %q
+    username = %q
+    password = %q
+  }
+}
+`, srv.BaseURL(platform.Monogoto), m.UserName, m.Password,
+		srv.BaseURL(platform.Coiote), c.Login, c.Password,
+		srv.BaseURL(platform.Bienport), b.ScreenName, b.Password)
 }
 
 // closedPort returns a loopback address nobody listens on.

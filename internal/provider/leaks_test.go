@@ -1,0 +1,215 @@
+package provider
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+
+	"github.com/iotauth/terraform-provider-iotauth/internal/clients/mock"
+	"github.com/iotauth/terraform-provider-iotauth/internal/clients/platform"
+)
+
+// mockSecrets is every secret the mock knows: the tokens, refresh tokens,
+// MQTT passwords and password hashes it issued, and the passwords and
+// client secrets of its accounts.
+func mockSecrets(srv *mock.Server) []string {
+	return append(srv.IssuedSecrets(), srv.Passwords()...)
+}
+
+// findSecrets returns a short, harmless prefix of each secret that occurs
+// in text, as is or JSON-escaped.
+func findSecrets(text string, secrets []string) []string {
+	var found []string
+	for _, s := range secrets {
+		if s == "" {
+			continue
+		}
+		escaped, err := json.Marshal(s)
+		if err != nil {
+			continue
+		}
+		if strings.Contains(text, s) || strings.Contains(text, strings.Trim(string(escaped), `"`)) {
+			found = append(found, s[:min(len(s), 12)]+"...")
+		}
+	}
+	return found
+}
+
+// secretSearch is a state and plan check: it searches the JSON of the state
+// (as `terraform show -json` gives it) or of a saved plan for the mock's
+// secrets. With wantFound it is the positive control: it fails unless the
+// secrets that want returns are found.
+type secretSearch struct {
+	what      string
+	secrets   func() []string
+	wantFound bool
+}
+
+var (
+	_ statecheck.StateCheck = secretSearch{}
+	_ plancheck.PlanCheck   = secretSearch{}
+)
+
+func (c secretSearch) check(v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	if len(b) < 100 {
+		return fmt.Errorf("the %s JSON is suspiciously short (%d bytes)", c.what, len(b))
+	}
+	secrets := c.secrets()
+	if len(secrets) == 0 {
+		return fmt.Errorf("no secrets to search the %s for", c.what)
+	}
+	found := findSecrets(string(b), secrets)
+	switch {
+	case c.wantFound && len(found) != len(secrets):
+		return fmt.Errorf("positive control: found %d of %d echoed secrets in the %s", len(found), len(secrets), c.what)
+	case !c.wantFound && len(found) > 0:
+		return fmt.Errorf("the %s holds %d secret(s): %v", c.what, len(found), found)
+	}
+	return nil
+}
+
+func (c secretSearch) CheckState(_ context.Context, req statecheck.CheckStateRequest, resp *statecheck.CheckStateResponse) {
+	resp.Error = c.check(req.State)
+}
+
+func (c secretSearch) CheckPlan(_ context.Context, req plancheck.CheckPlanRequest, resp *plancheck.CheckPlanResponse) {
+	resp.Error = c.check(req.Plan)
+}
+
+// leakConfig uses every platform's token (in a provisioner's environment,
+// the way the README shows) and reads every platform's profile, without
+// the echo provider: nothing secret may reach the plan or the state.
+const leakConfig = `
+ephemeral "iotauth_token" "m" { platform = "monogoto" }
+ephemeral "iotauth_token" "c" { platform = "coiote" }
+ephemeral "iotauth_token" "b" { platform = "bienport" }
+
+data "iotauth_user_profile" "m" { platform = "monogoto" }
+data "iotauth_user_profile" "c" { platform = "coiote" }
+data "iotauth_user_profile" "b" { platform = "bienport" }
+
+resource "terraform_data" "use" {
+  input = [data.iotauth_user_profile.m.id, data.iotauth_user_profile.c.id, data.iotauth_user_profile.b.id]
+
+  provisioner "local-exec" {
+    command = "test -n \"$M\" && test -n \"$C\" && test -n \"$B\" && test -n \"$MQ\""
+    environment = {
+      M  = ephemeral.iotauth_token.m.headers["Authorization"]
+      C  = ephemeral.iotauth_token.c.authorization_header
+      B  = ephemeral.iotauth_token.b.token
+      MQ = ephemeral.iotauth_token.b.mqtt_password
+    }
+  }
+}
+`
+
+// setMockEnv points every platform at srv through environment variables,
+// so that no password appears in the configuration.
+func setMockEnv(t *testing.T, srv *mock.Server) {
+	t.Helper()
+	clearIotauthEnv(t)
+	for k, v := range map[string]string{
+		"IOTAUTH_MONOGOTO_BASE_URL": srv.BaseURL(platform.Monogoto),
+		"IOTAUTH_MONOGOTO_USERNAME": mock.SeedMonogotoDemo.UserName,
+		"IOTAUTH_MONOGOTO_PASSWORD": mock.SeedMonogotoDemo.Password,
+		"IOTAUTH_COIOTE_BASE_URL":   srv.BaseURL(platform.Coiote),
+		"IOTAUTH_COIOTE_USERNAME":   mock.SeedCoioteOps.Login,
+		"IOTAUTH_COIOTE_PASSWORD":   mock.SeedCoioteOps.Password,
+		"IOTAUTH_BIENPORT_BASE_URL": srv.BaseURL(platform.Bienport),
+		"IOTAUTH_BIENPORT_USERNAME": mock.SeedBienportDemo.ScreenName,
+		"IOTAUTH_BIENPORT_PASSWORD": mock.SeedBienportDemo.Password,
+		"IOTAUTH_MAX_RETRIES":       "0",
+	} {
+		t.Setenv(k, v)
+	}
+}
+
+// TestAccNoLeaks runs plan, apply, the post-apply plans and destroy with
+// every platform, Terraform and the provider logging at TRACE into one
+// file, then searches the saved plans, the state and the log for every
+// secret the mock holds or issued.
+func TestAccNoLeaks(t *testing.T) {
+	srv := startMock(t)
+	setMockEnv(t, srv)
+	logFile := filepath.Join(t.TempDir(), "tf.log")
+	// TF_ACC_LOG/TF_ACC_LOG_PATH drive the Terraform CLI's log (the test
+	// harness passes them to it as TF_LOG/TF_LOG_PATH); TF_LOG/TF_LOG_PATH
+	// drive the in-process provider's log. Both go to the same file.
+	t.Setenv("TF_ACC_LOG", "TRACE")
+	t.Setenv("TF_ACC_LOG_PATH", logFile)
+	t.Setenv("TF_LOG", "TRACE")
+	t.Setenv("TF_LOG_PATH", logFile)
+
+	secrets := func() []string { return mockSecrets(srv) }
+	noneIn := func(what string) secretSearch { return secretSearch{what: what, secrets: secrets} }
+	resource.Test(t, resource.TestCase{
+		TerraformVersionChecks:   ephemeralVersionChecks,
+		ProtoV6ProviderFactories: providerFactories(),
+		Steps: []resource.TestStep{{
+			Config: testConfig(leakConfig),
+			ConfigPlanChecks: resource.ConfigPlanChecks{
+				PreApply:             []plancheck.PlanCheck{noneIn("saved plan")},
+				PostApplyPreRefresh:  []plancheck.PlanCheck{noneIn("post-apply plan")},
+				PostApplyPostRefresh: []plancheck.PlanCheck{noneIn("post-apply refresh plan")},
+			},
+			ConfigStateChecks: []statecheck.StateCheck{noneIn("state")},
+		}},
+	})
+
+	for _, p := range platform.Names() {
+		if srv.LastToken(p) == "" {
+			t.Fatalf("%s issued no token: the search would prove nothing", p)
+		}
+	}
+	b, err := os.ReadFile(logFile) //nolint:gosec // G304: the test's own temporary file.
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := string(b)
+	// The log is not empty: Terraform's own lines, the provider's lines
+	// and the HTTP subsystem's request lines are all there.
+	for _, want := range []string{"Terraform version", "Opened an iotauth_token", "HTTP request", "path=/Auth", "path=/api/auth/login"} {
+		if !strings.Contains(log, want) {
+			t.Errorf("the TRACE log (%d bytes) lacks %q", len(log), want)
+		}
+	}
+	if found := findSecrets(log, secrets()); len(found) > 0 {
+		t.Errorf("the TRACE log holds %d secret(s): %v", len(found), found)
+	}
+}
+
+// TestAccNoLeaks_PositiveControl shows that the search above finds a
+// secret that is there: the echo provider copies a token, its header and
+// BienPort's MQTT password into the state on purpose.
+func TestAccNoLeaks_PositiveControl(t *testing.T) {
+	t.Parallel()
+	srv := startMock(t)
+	echoedSecrets := func() []string {
+		return []string{srv.LastToken(platform.Bienport), "Bearer " + srv.LastToken(platform.Bienport)}
+	}
+	resource.Test(t, resource.TestCase{
+		TerraformVersionChecks:   ephemeralVersionChecks,
+		ProtoV6ProviderFactories: providerFactories(),
+		Steps: []resource.TestStep{{
+			Config: testConfig(mockProvider(srv) + echoToken(`  platform = "bienport"`)),
+			ConfigStateChecks: []statecheck.StateCheck{
+				secretSearch{what: "state", secrets: echoedSecrets, wantFound: true},
+			},
+		}},
+	})
+	if found := findSecrets("xx"+srv.LastToken(platform.Bienport)+"yy", mockSecrets(srv)); len(found) != 1 {
+		t.Errorf("findSecrets found %v in a text holding one token", found)
+	}
+}
