@@ -56,7 +56,7 @@ func (f *jwtClaimsFunction) Run(ctx context.Context, req function.RunRequest, re
 	if err != nil {
 		// Never echo the argument: it is usually a live token.
 		resp.Error = function.NewArgumentFuncError(0, "The value is not a JSON Web Token with a JSON object as its payload "+
-			"(expected three base64url segments separated by dots).")
+			"(expected three base64url segments separated by dots)")
 		return
 	}
 	if sub, ok := jwtclaims.DecodeNestedSubject(claims); ok {

@@ -18,6 +18,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
+	"github.com/hashicorp/terraform-plugin-framework/function"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
@@ -38,6 +39,7 @@ var (
 	_ provider.Provider                       = (*iotauthProvider)(nil)
 	_ provider.ProviderWithValidateConfig     = (*iotauthProvider)(nil)
 	_ provider.ProviderWithEphemeralResources = (*iotauthProvider)(nil)
+	_ provider.ProviderWithFunctions          = (*iotauthProvider)(nil)
 )
 
 // iotauthProvider is the provider. One value lives for the whole provider
@@ -422,6 +424,11 @@ func (p *iotauthProvider) Resources(context.Context) []func() resource.Resource 
 // DataSources lists iotauth_user_profile.
 func (p *iotauthProvider) DataSources(context.Context) []func() datasource.DataSource {
 	return []func() datasource.DataSource{newUserProfileDataSource}
+}
+
+// Functions lists provider::iotauth::jwt_claims.
+func (p *iotauthProvider) Functions(context.Context) []func() function.Function {
+	return []func() function.Function{NewJWTClaimsFunction}
 }
 
 // EphemeralResources lists iotauth_token.
