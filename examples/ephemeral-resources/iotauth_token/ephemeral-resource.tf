@@ -12,25 +12,29 @@ ephemeral "iotauth_token" "bienport" {
   platform = "bienport"
 }
 
-# Many accounts: per-block credentials override the provider's. Ephemeral
-# input variables may feed them.
-variable "customer_accounts" {
-  description = "Monogoto sub-accounts, by name."
-  type = map(object({
-    username = string
-    password = string
-  }))
-  sensitive = true
-  ephemeral = true
-  default   = {}
+# Many accounts: per-block credentials override the provider's. for_each
+# walks a plain map of user names (for_each cannot use sensitive or
+# ephemeral values); the passwords come from an ephemeral variable.
+variable "customer_users" {
+  description = "Monogoto sub-account user names, by account name."
+  type        = map(string)
+  default     = {}
+}
+
+variable "customer_passwords" {
+  description = "Passwords for customer_users, by the same account names."
+  type        = map(string)
+  sensitive   = true
+  ephemeral   = true
+  default     = {}
 }
 
 ephemeral "iotauth_token" "customer" {
-  for_each = var.customer_accounts
+  for_each = var.customer_users
 
   platform = "monogoto"
-  username = each.value.username
-  password = each.value.password
+  username = each.value
+  password = var.customer_passwords[each.key]
 }
 
 # Consumer 1: another provider's configuration. The http provider-style
