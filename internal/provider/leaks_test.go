@@ -180,7 +180,11 @@ func TestAccNoLeaks(t *testing.T) {
 	log := string(b)
 	// The log is not empty: Terraform's own lines, the provider's lines
 	// and the HTTP subsystem's request lines are all there.
-	for _, want := range []string{"Terraform version", "Opened an iotauth_token", "HTTP request", "path=/Auth", "path=/api/auth/login"} {
+	cliVersionLine := "Terraform version"
+	if isOpenTofu() {
+		cliVersionLine = "OpenTofu version"
+	}
+	for _, want := range []string{cliVersionLine, "Opened an iotauth_token", "HTTP request", "path=/Auth", "path=/api/auth/login"} {
 		if !strings.Contains(log, want) {
 			t.Errorf("the TRACE log (%d bytes) lacks %q", len(log), want)
 		}

@@ -54,6 +54,13 @@ func providerFactories() map[string]func() (tfprotov6.ProviderServer, error) {
 // without ephemeral resources.
 var ephemeralVersionChecks = []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)}
 
+// isOpenTofu reports whether the acceptance tests run against OpenTofu
+// (`make testacc-tofu` sets the harness's provider host to OpenTofu's
+// registry).
+func isOpenTofu() bool {
+	return os.Getenv("TF_ACC_PROVIDER_HOST") == "registry.opentofu.org"
+}
+
 // providerNamespace is the namespace the test harness registers the
 // in-process providers under.
 func providerNamespace() string {
