@@ -33,6 +33,13 @@ provider "iotauth" {
     remember_me = false
   }
 
+  # Monogoto's newer v1 API (api.monogoto.io, rotating refresh tokens, 5 logins
+  # per minute) instead of the console API:
+  #   monogoto = { api_version = "v1", username = "...", password = "..." }
+  #
+  # A Coiote IAM service account (SSO organisations) instead of a user:
+  #   coiote = { client_id = "fleet-ci", client_secret = var.coiote_secret, realm = "coiote-cloud" }
+
   # Shared HTTP behaviour for all three platforms.
   request_timeout = "30s"
   max_retries     = 3
