@@ -1,0 +1,77 @@
+package provider
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+
+	"github.com/iotauth/terraform-provider-iotauth/internal/clients/mock"
+	"github.com/iotauth/terraform-provider-iotauth/internal/clients/platform"
+)
+
+// TestAccToken_CoioteServiceAccountFromEnvironment: a Coiote IAM service
+// account configured only through IOTAUTH_COIOTE_CLIENT_ID,
+// IOTAUTH_COIOTE_CLIENT_SECRET and IOTAUTH_COIOTE_REALM uses the
+// client-credentials grant (numeric expires_in) and never the password
+// grant.
+func TestAccToken_CoioteServiceAccountFromEnvironment(t *testing.T) {
+	clearIotauthEnv(t)
+	srv := startMock(t)
+	t.Setenv("IOTAUTH_COIOTE_BASE_URL", srv.BaseURL(platform.Coiote))
+	t.Setenv("IOTAUTH_COIOTE_CLIENT_ID", mock.SeedCoioteClient.ClientID)
+	t.Setenv("IOTAUTH_COIOTE_CLIENT_SECRET", mock.SeedCoioteClient.ClientSecret)
+	t.Setenv("IOTAUTH_COIOTE_REALM", mock.SeedCoioteClient.Realm)
+	resource.Test(t, resource.TestCase{
+		TerraformVersionChecks:   ephemeralVersionChecks,
+		ProtoV6ProviderFactories: providerFactories(),
+		Steps: []resource.TestStep{{
+			Config: testConfig(echoToken(`  platform = "coiote"`)),
+			ConfigStateChecks: []statecheck.StateCheck{
+				echoed("token", lastToken(srv, platform.Coiote, "")),
+				echoed("authorization_header", lastToken(srv, platform.Coiote, "Bearer ")),
+				echoed("expires_at", expiresIn(300*time.Second)),
+				echoed("refresh_token", knownvalue.Null()),
+			},
+			Check: func(*terraform.State) error {
+				if n := srv.Count(platform.Coiote, mock.EndpointClientCredentials); n == 0 {
+					return fmt.Errorf("the IAM token endpoint saw no request")
+				}
+				if n := srv.Count(platform.Coiote, mock.EndpointLogin); n != 0 {
+					return fmt.Errorf("the password grant saw %d requests, want 0", n)
+				}
+				return nil
+			},
+		}},
+	})
+}
+
+// TestAccToken_CoioteServiceAccountBadSecret: a wrong client secret is an
+// "invalid credentials" diagnostic naming the client ID, sent once.
+func TestAccToken_CoioteServiceAccountBadSecret(t *testing.T) {
+	t.Parallel()
+	srv := startMock(t)
+	resource.Test(t, resource.TestCase{
+		TerraformVersionChecks:   ephemeralVersionChecks,
+		ProtoV6ProviderFactories: providerFactories(),
+		Steps: []resource.TestStep{{
+			Config: testConfig(fmt.Sprintf(`
+provider "iotauth" {
+  coiote = {
+    base_url      = %q
+    client_id     = %q
+    client_secret = "not-the-secret"
+  }
+}
+`, srv.BaseURL(platform.Coiote), mock.SeedCoioteClient.ClientID) + echoToken(`  platform = "coiote"`)),
+			ExpectError: wrapped(`Coiote IoT DM service account login for user "iotauth-ci" failed: invalid credentials`),
+		}},
+	})
+	if n := srv.Count(platform.Coiote, mock.EndpointClientCredentials); n != 1 {
+		t.Errorf("the IAM token endpoint saw %d requests, want exactly 1 (never retried)", n)
+	}
+}
