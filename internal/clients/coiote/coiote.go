@@ -26,6 +26,8 @@ import (
 )
 
 // Endpoint paths.
+//
+//nolint:gosec // G101: URL paths, not credentials.
 const (
 	PasswordGrantPath = "/api/auth/oauth_password"
 	UsersPath         = "/api/coiotedm/v3/users/"

@@ -15,6 +15,8 @@ import (
 )
 
 // The v1 API's endpoints.
+//
+//nolint:gosec // G101: URL paths, not credentials.
 const (
 	V1TokenPath   = "/v1/auth/token"
 	V1RefreshPath = "/v1/auth/refresh"
@@ -35,7 +37,7 @@ type v1ErrorResponse struct {
 // LoginV1 signs in with the v1 API. The v1 answer carries no profile: the
 // session's profile holds only the user name.
 func LoginV1(ctx context.Context, c *httpx.Client, cr platform.Credentials) (*platform.Session, error) {
-	body, err := json.Marshal(struct {
+	body, err := json.Marshal(struct { //nolint:gosec // G117: the login request must carry the password.
 		Username string `json:"username"`
 		Password string `json:"password"`
 	}{cr.Username, cr.Password})
@@ -49,7 +51,7 @@ func LoginV1(ctx context.Context, c *httpx.Client, cr platform.Credentials) (*pl
 // RefreshV1 exchanges a (single-use, rotating) refresh token for a new
 // session. The old refresh token must not be used again.
 func RefreshV1(ctx context.Context, c *httpx.Client, cr platform.Credentials, refreshToken string) (*platform.Session, error) {
-	body, err := json.Marshal(struct {
+	body, err := json.Marshal(struct { //nolint:gosec // G117: the refresh request must carry the refresh token.
 		RefreshToken string `json:"refresh_token"`
 	}{refreshToken})
 	if err != nil {
