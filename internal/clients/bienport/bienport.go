@@ -113,8 +113,14 @@ func DecodeLogin(body []byte, contentType string, now time.Time) (*platform.Sess
 	token := strings.TrimSpace(*r.Token)
 	// BienPort's token is documented as a bare JWT; whether the platform
 	// also accepts it without the "Bearer " prefix is not, so we always
-	// send the prefix.
-	token = strings.TrimPrefix(token, "Bearer ")
+	// send the prefix, and drop one the answer carries (with the white
+	// space after it: "Bearer  x" is the token "x", "Bearer" alone none).
+	if len(token) >= 6 && strings.EqualFold(token[:6], "Bearer") && (len(token) == 6 || token[6] == ' ' || token[6] == '\t') {
+		token = strings.TrimSpace(token[6:])
+	}
+	if token == "" {
+		return nil, platform.Malformed("token", "the \"token\" field holds only the \"Bearer\" prefix")
+	}
 	s := &platform.Session{
 		Platform:     platform.Bienport,
 		Username:     r.ScreenName,

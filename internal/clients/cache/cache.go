@@ -123,6 +123,11 @@ func (c *Cache) Get(ctx context.Context, key string, login LoginFunc) (s *platfo
 		if lerr != nil {
 			return nil, lerr
 		}
+		if ns == nil {
+			// A typed nil would pass the type assertion below and reach
+			// callers as a nil session without an error.
+			return nil, &platform.Error{Kind: platform.KindUnknown, Detail: "internal error: the login returned no session"}
+		}
 		c.mu.Lock()
 		if c.opts.Disabled {
 			delete(c.sessions, key)

@@ -169,12 +169,16 @@ func (c *Client) CloseIdleConnections() { c.http.CloseIdleConnections() }
 // errCrossHostRedirect marks a redirect that was not followed.
 var errCrossHostRedirect = errors.New("redirect to another host refused")
 
+// errTooManyRedirects ends a redirect loop; classify reports it as
+// KindRedirect, which is not retried.
+var errTooManyRedirects = errors.New("too many redirects")
+
 // checkRedirect follows a redirect only to the same host, and never from
 // https to http, so that a request body (a password) or an Authorization
 // header never reaches another server.
 func checkRedirect(req *http.Request, via []*http.Request) error {
 	if len(via) >= 5 {
-		return errors.New("too many redirects")
+		return errTooManyRedirects
 	}
 	prev := via[len(via)-1].URL
 	if !strings.EqualFold(req.URL.Host, prev.Host) || (prev.Scheme == "https" && req.URL.Scheme != "https") {
@@ -209,9 +213,12 @@ func (c *Client) Do(ctx context.Context, req *Request) (*Response, error) {
 		return nil, &platform.Error{Kind: platform.KindInvalidConfig, Detail: "the base URL is not an absolute http(s) URL"}
 	}
 	start := time.Now()
+	// No attempt may run past the total budget, however long its own
+	// timeout.
+	deadline := start.Add(c.cfg.MaxElapsed)
 	var lastErr *platform.Error
 	for attempt := 1; ; attempt++ {
-		resp, aerr := c.attempt(ctx, req, u, attempt)
+		resp, aerr := c.attempt(ctx, req, u, attempt, deadline)
 		if aerr == nil {
 			resp.Attempts = attempt
 			return resp, nil
@@ -269,9 +276,21 @@ func (c *Client) backoff(attempt int) time.Duration {
 	return d + time.Duration(rand.Int64N(int64(d)/4+1)) //nolint:gosec // G404: jitter, not security.
 }
 
-func (c *Client) attempt(ctx context.Context, req *Request, u *url.URL, n int) (*Response, *platform.Error) {
-	actx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
+func (c *Client) attempt(ctx context.Context, req *Request, u *url.URL, n int, deadline time.Time) (*Response, *platform.Error) {
+	timeout := c.cfg.Timeout
+	budgetCut := false
+	if rest := time.Until(deadline); rest < timeout {
+		timeout, budgetCut = max(rest, time.Millisecond), true
+	}
+	actx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
+	classifyErr := func(err error) *platform.Error {
+		e := classify(ctx, actx, err, c.cfg.Timeout)
+		if budgetCut && e.Kind == platform.KindTimeout && ctx.Err() == nil {
+			e.Detail = fmt.Sprintf("no complete answer within the %s total retry budget", c.cfg.MaxElapsed)
+		}
+		return e
+	}
 
 	var body io.Reader
 	if req.Body != nil {
@@ -306,7 +325,7 @@ func (c *Client) attempt(ctx context.Context, req *Request, u *url.URL, n int) (
 
 	hresp, err := c.http.Do(hr)
 	if err != nil {
-		e := classify(ctx, actx, err, c.cfg.Timeout)
+		e := classifyErr(err)
 		logIt(0, outcomeFor(e), e)
 		return nil, e
 	}
@@ -314,7 +333,7 @@ func (c *Client) attempt(ctx context.Context, req *Request, u *url.URL, n int) (
 
 	data, err := io.ReadAll(io.LimitReader(hresp.Body, c.cfg.MaxResponseBytes+1))
 	if err != nil {
-		e := classify(ctx, actx, err, c.cfg.Timeout)
+		e := classifyErr(err)
 		if e.Kind == platform.KindUnreachable {
 			e.Detail = fmt.Sprintf("the connection closed before the answer was complete (HTTP %d)", hresp.StatusCode)
 		}
@@ -380,14 +399,18 @@ func classify(parent, attemptCtx context.Context, err error, timeout time.Durati
 		verifyErr   *tls.CertificateVerificationError
 		recordErr   tls.RecordHeaderError
 	)
+	// *tls.CertificateVerificationError wraps every verification failure,
+	// so the specific causes are checked before it.
 	switch {
-	case errors.As(err, &unknownAuth), errors.As(err, &verifyErr):
-		return &platform.Error{Kind: platform.KindTLS, Detail: "the server's certificate is not signed by a trusted authority", Err: innermost(err)}
 	case errors.As(err, &hostErr):
 		return &platform.Error{Kind: platform.KindTLS, Detail: "the server's certificate does not match its host name", Err: innermost(err)}
 	case errors.As(err, &certInvalid):
 		return &platform.Error{Kind: platform.KindTLS, Detail: "the server's certificate is invalid", Err: innermost(err)}
-	case errors.As(err, &recordErr):
+	case errors.As(err, &unknownAuth), errors.As(err, &verifyErr):
+		return &platform.Error{Kind: platform.KindTLS, Detail: "the server's certificate is not signed by a trusted authority", Err: innermost(err)}
+	case errors.Is(err, errTooManyRedirects):
+		return &platform.Error{Kind: platform.KindRedirect, Detail: "too many redirects"}
+	case errors.As(err, &recordErr), errors.Is(err, http.ErrSchemeMismatch):
 		return &platform.Error{Kind: platform.KindTLS, Detail: "the server did not answer with TLS (is the base URL http rather than https?)"}
 	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
 		return &platform.Error{Kind: platform.KindUnreachable, Detail: "the connection closed before the answer was complete"}

@@ -100,7 +100,9 @@ func DecodeNestedSubject(claims map[string]any) (map[string]any, bool) {
 		return nil, false
 	}
 	s = strings.TrimSpace(s)
-	if !strings.HasPrefix(s, "{") {
+	// json.Valid rejects trailing input such as `{"a":1}}`, which the
+	// decoder's More would let through.
+	if !strings.HasPrefix(s, "{") || !json.Valid([]byte(s)) {
 		return nil, false
 	}
 	dec := json.NewDecoder(strings.NewReader(s))

@@ -258,8 +258,10 @@ type BienportResource struct {
 }
 
 // String never includes secrets; it exists so that a Session printed by
-// mistake (%v) shows nothing sensitive.
-func (s *Session) String() string {
+// mistake (%v) shows nothing sensitive. It has a value receiver so that a
+// Session value (a dereferenced pointer, or a field of another struct) is
+// covered as well as a *Session.
+func (s Session) String() string {
 	exp := "unknown"
 	if !s.ExpiresAt.IsZero() {
 		exp = s.ExpiresAt.UTC().Format(time.RFC3339)
@@ -268,7 +270,7 @@ func (s *Session) String() string {
 }
 
 // GoString has the same purpose as String for %#v.
-func (s *Session) GoString() string { return s.String() }
+func (s Session) GoString() string { return s.String() }
 
 // NormalizeBaseURL trims white space and trailing slashes.
 func NormalizeBaseURL(u string) string {

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"mime"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -39,10 +40,31 @@ func (f *FlexString) UnmarshalJSON(b []byte) error {
 	}
 	var n json.Number
 	if err := json.Unmarshal(b, &n); err != nil {
-		return errors.New("expected a string or a number")
+		// A *json.UnmarshalTypeError lets encoding/json add the field's
+		// path, so that DecodeJSON can name it; Value is only the JSON
+		// kind, never the value itself.
+		return &json.UnmarshalTypeError{Value: jsonKind(b), Type: reflect.TypeFor[string]()}
 	}
 	*f = FlexString{Value: n.String(), Set: true}
 	return nil
+}
+
+// jsonKind names the kind of a JSON value by its first byte.
+func jsonKind(b []byte) string {
+	if len(b) == 0 {
+		return "nothing"
+	}
+	switch b[0] {
+	case '{':
+		return "object"
+	case '[':
+		return "array"
+	case 't', 'f':
+		return "bool"
+	case '"':
+		return "string"
+	}
+	return "number"
 }
 
 // FlexInt decodes a JSON number or a string holding an integer.
@@ -65,7 +87,7 @@ func (f *FlexInt) UnmarshalJSON(b []byte) error {
 	if err != nil {
 		fv, ferr := strconv.ParseFloat(strings.TrimSpace(s.Value), 64)
 		if ferr != nil || fv != float64(int64(fv)) {
-			return errors.New("expected an integer")
+			return &json.UnmarshalTypeError{Value: jsonKind(bytes.TrimSpace(b)), Type: reflect.TypeFor[int64]()}
 		}
 		v = int64(fv)
 	}
@@ -95,7 +117,10 @@ func DecodeJSON(body []byte, contentType string, v any) error {
 			if field == "" {
 				field = "(top level)"
 			}
-			return platform.Malformed(field, fmt.Sprintf("field %q has the wrong type (got JSON %s)", field, te.Value))
+			// te.Value is "number 123" for a number out of range: keep
+			// only the kind, never a value from the body.
+			kind, _, _ := strings.Cut(te.Value, " ")
+			return platform.Malformed(field, fmt.Sprintf("field %q has the wrong type (got JSON %s)", field, kind))
 		}
 		var se *json.SyntaxError
 		if errors.As(err, &se) {

@@ -1,0 +1,91 @@
+package bienport_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/iotauth/terraform-provider-iotauth/internal/clients/bienport"
+	"github.com/iotauth/terraform-provider-iotauth/internal/clients/platform"
+)
+
+// echoed returns a string of body (8 bytes or longer, key or value) that
+// decode's error repeats: each in turn is replaced by a marker of the same
+// length, and a message holding the marker echoes the body. It checks at
+// most 64 strings, to keep the fuzzer fast on large inputs.
+func echoed(body []byte, decode func([]byte) error) string {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	checked := 0
+	for tok, err := dec.Token(); err == nil && checked < 64; tok, err = dec.Token() {
+		s, ok := tok.(string)
+		quoted := []byte(`"` + s + `"`)
+		if !ok || len(s) < 8 || !bytes.Contains(body, quoted) {
+			continue
+		}
+		checked++
+		marker := strings.Repeat("Q", len(s))
+		if derr := decode(bytes.ReplaceAll(body, quoted, []byte(`"`+marker+`"`))); derr != nil && strings.Contains(derr.Error(), marker) {
+			return s
+		}
+	}
+	return ""
+}
+
+func FuzzDecodeLogin(f *testing.F) {
+	f.Add(readFixture(f, "seed003_login.json"))
+	f.Add(readFixture(f, "login_string_org_ids.json"))
+	f.Add(readFixture(f, "seed003_error_401.json"))
+	for _, s := range []string{
+		``, `{}`, `null`, `[]`, `{"token":null}`, `{"token":""}`, `{"token":"Bearer "}`, `{"token":"Bearer  x"}`,
+		`{"token":"bearer x"}`, `{"token":"Bearer"}`, `{"token":"t","userId":1e400}`,
+		`{"token":"t","organizations":[{"id":1e2},{"id":"x"},{"id":null}],"organizationIds":[null,"1",1]}`,
+		`{"token":"eyJhbGciOiJub25lIn0.eyJzdWIiOiJ7XCJ1c2VyaWRcIjoxfSJ9.","userId":null}`,
+		`{"token":"t","roles":[{"roleId":"1","type":"2","typePK":3.0}],"resources":[{"resourceId":"9223372036854775808"}]}`,
+		`<html></html>`,
+	} {
+		f.Add([]byte(s))
+	}
+	now := time.Date(2025, 8, 25, 16, 53, 37, 0, time.UTC)
+	decode := func(b []byte) error { _, err := bienport.DecodeLogin(b, "application/json", now); return err }
+	f.Fuzz(func(t *testing.T, body []byte) {
+		s, err := bienport.DecodeLogin(body, "application/json", now)
+		if err != nil {
+			if s != nil {
+				t.Fatal("session returned with an error")
+			}
+			e, ok := platform.AsError(err)
+			if !ok || e.Kind != platform.KindMalformed {
+				t.Fatalf("error %T %v, want a KindMalformed *platform.Error", err, err)
+			}
+			if v := echoed(body, decode); v != "" {
+				t.Fatalf("message %q echoes %q from the body", e.Error(), v)
+			}
+			return
+		}
+		if s.Token == "" || s.Token != strings.TrimSpace(s.Token) || strings.HasPrefix(s.Token, "Bearer ") {
+			t.Fatalf("token %q", s.Token)
+		}
+		if s.Platform != platform.Bienport || s.TokenType != "Bearer" || s.Profile.Bienport == nil || s.Profile.Permissions == nil {
+			t.Fatalf("session %+v", s.Profile)
+		}
+		if p := s.Profile; p.OrganizationID != p.PrimaryOrganizationID() || (len(p.OrganizationIDs) > 0 && p.OrganizationID != p.OrganizationIDs[0]) {
+			t.Fatalf("organization %q of %v", p.OrganizationID, p.OrganizationIDs)
+		}
+		seen := map[string]bool{}
+		for _, id := range s.Profile.OrganizationIDs {
+			if seen[id] {
+				t.Fatalf("duplicate organization ID %q in %v", id, s.Profile.OrganizationIDs)
+			}
+			seen[id] = true
+		}
+		// The profile may land in state: it never holds the MQTT password.
+		if pw := s.MQTTPassword; len(pw) >= 8 {
+			pj, _ := json.Marshal(s.Profile)
+			if bytes.Contains(pj, []byte(pw)) && bytes.Count(body, []byte(pw)) < 2 {
+				t.Fatalf("profile holds the MQTT password: %s", pj)
+			}
+		}
+	})
+}

@@ -1,0 +1,539 @@
+package coiote_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"reflect"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/iotauth/terraform-provider-iotauth/internal/clients/coiote"
+	"github.com/iotauth/terraform-provider-iotauth/internal/clients/httpx"
+	"github.com/iotauth/terraform-provider-iotauth/internal/clients/platform"
+)
+
+const (
+	testLogin        = "ops@acme.example"
+	testPassword     = "Coiote-PW-s3cr3t!"
+	profilePassword  = "PROFILE-PASSWORD-must-never-surface-1a2b3c"
+	testClientSecret = "iam-client-secret-9z8y7x"
+)
+
+func readFixture(tb testing.TB, name string) []byte {
+	tb.Helper()
+	b, err := os.ReadFile("testdata/" + name)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return b
+}
+
+// fakeCoiote is a Coiote installation: the password grant, the IAM token
+// endpoint and the users endpoint, with knobs for the failure cases.
+type fakeCoiote struct {
+	t *testing.T
+
+	tokenStatus int    // 0 means 201
+	tokenBody   string // "" means a fresh token with expires_in "300"
+	userBody    string // "" means testdata/user.json
+	profile401  int    // how many profile requests answer 401 first
+	profileCode int    // a fixed status for the profile, 0 means normal
+
+	logins, profiles, iam atomic.Int64
+
+	mu          sync.Mutex
+	forms       []url.Values
+	ctypes      []string
+	rawPaths    []string
+	authHeaders []string
+	iamPaths    []string
+}
+
+func (f *fakeCoiote) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	switch {
+	case r.Method == http.MethodPost && r.URL.Path == coiote.PasswordGrantPath,
+		r.Method == http.MethodPost && strings.HasPrefix(r.URL.Path, "/iam/realms/"):
+		if strings.HasPrefix(r.URL.Path, "/iam/") {
+			f.iam.Add(1)
+		}
+		n := f.logins.Add(1)
+		if err := r.ParseForm(); err != nil {
+			f.t.Errorf("form: %v", err)
+		}
+		f.mu.Lock()
+		f.forms = append(f.forms, r.PostForm)
+		f.ctypes = append(f.ctypes, r.Header.Get("Content-Type"))
+		f.iamPaths = append(f.iamPaths, r.URL.EscapedPath())
+		f.mu.Unlock()
+		status, body := f.tokenStatus, f.tokenBody
+		if status == 0 {
+			status = http.StatusCreated
+		}
+		if body == "" {
+			body = fmt.Sprintf(`{"access_token":"coiote-token-%d","token_type":"Bearer","expires_in":"300"}`, n)
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(status)
+		_, _ = io.WriteString(w, body)
+	case r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, coiote.UsersPath):
+		n := f.profiles.Add(1)
+		f.mu.Lock()
+		f.rawPaths = append(f.rawPaths, r.URL.EscapedPath())
+		f.authHeaders = append(f.authHeaders, r.Header.Get("Authorization"))
+		f.mu.Unlock()
+		switch {
+		case f.profileCode != 0:
+			w.WriteHeader(f.profileCode)
+			_, _ = io.WriteString(w, `{"error":"nope"}`)
+			return
+		case int(n) <= f.profile401:
+			w.WriteHeader(http.StatusUnauthorized)
+			_, _ = io.WriteString(w, `{"error":"Unauthorized"}`)
+			return
+		}
+		body := f.userBody
+		if body == "" {
+			body = string(readFixture(f.t, "user.json"))
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, body)
+	default:
+		f.t.Errorf("unexpected request %s %s", r.Method, r.URL.Path)
+		http.NotFound(w, r)
+	}
+}
+
+func start(t *testing.T, f *fakeCoiote) *httptest.Server {
+	t.Helper()
+	f.t = t
+	srv := httptest.NewServer(f)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func client(t *testing.T) *httpx.Client {
+	t.Helper()
+	c, err := httpx.New(httpx.Config{Timeout: 2 * time.Second, MaxRetries: 2, BackoffMin: time.Millisecond, RetryMaxWait: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.CloseIdleConnections)
+	return c
+}
+
+func creds(base string) platform.Credentials {
+	return platform.Credentials{Platform: platform.Coiote, BaseURL: base, Username: testLogin, Password: testPassword}
+}
+
+func wantErr(t *testing.T, err error, kind platform.Kind, status, attempts int, op string) *platform.Error {
+	t.Helper()
+	e, ok := platform.AsError(err)
+	if !ok {
+		t.Fatalf("err = %v (%T), want *platform.Error", err, err)
+	}
+	if e.Kind != kind || e.Status != status || e.Attempts != attempts || e.Op != op {
+		t.Fatalf("got Kind=%v Status=%d Attempts=%d Op=%q (%v); want %v %d %d %q", e.Kind, e.Status, e.Attempts, e.Op, e, kind, status, attempts, op)
+	}
+	if e.Platform != platform.Coiote {
+		t.Errorf("Platform = %q", e.Platform)
+	}
+	for _, secret := range []string{testPassword, testClientSecret, profilePassword, "coiote-token-"} {
+		if strings.Contains(e.Error(), secret) {
+			t.Errorf("message holds %q: %v", secret, e)
+		}
+	}
+	return e
+}
+
+func TestLoginPasswordGrantAndProfile(t *testing.T) {
+	f := &fakeCoiote{}
+	srv := start(t, f)
+	before := time.Now()
+	s, err := coiote.Login(t.Context(), client(t), creds(srv.URL+"/"))
+	if err != nil {
+		t.Fatalf("Login: %v", err)
+	}
+	// Token request: form-encoded password grant.
+	if f.logins.Load() != 1 || f.profiles.Load() != 1 {
+		t.Fatalf("logins %d, profiles %d", f.logins.Load(), f.profiles.Load())
+	}
+	if f.ctypes[0] != "application/x-www-form-urlencoded" {
+		t.Errorf("Content-Type = %q", f.ctypes[0])
+	}
+	wantForm := url.Values{"grant_type": {"password"}, "username": {testLogin}, "password": {testPassword}}
+	if !reflect.DeepEqual(f.forms[0], wantForm) {
+		t.Errorf("form = %v, want %v", f.forms[0], wantForm)
+	}
+	// Profile request: escaped login, bearer token.
+	if f.rawPaths[0] != "/api/coiotedm/v3/users/ops%40acme.example" {
+		t.Errorf("profile path = %q", f.rawPaths[0])
+	}
+	if f.authHeaders[0] != "Bearer coiote-token-1" {
+		t.Errorf("Authorization = %q", f.authHeaders[0])
+	}
+
+	if s.Platform != platform.Coiote || s.Token != "coiote-token-1" || s.TokenType != "Bearer" || s.Username != testLogin || s.BaseURL != srv.URL {
+		t.Errorf("session = %s token %q base %q", s, s.Token, s.BaseURL)
+	}
+	if d := s.ExpiresAt.Sub(before); d < 299*time.Second || d > 301*time.Second {
+		t.Errorf("ExpiresAt - now = %v, want about 300s", d)
+	}
+	if s.RefreshToken != "" || s.MQTTPassword != "" {
+		t.Error("refresh or MQTT fields set")
+	}
+
+	p := s.Profile
+	if p.UserID != testLogin || p.UserName != testLogin || p.Email != testLogin {
+		t.Errorf("UserID %q UserName %q Email %q", p.UserID, p.UserName, p.Email)
+	}
+	if !reflect.DeepEqual(p.Roles, []string{"devices-admin", "monitoring-viewer"}) {
+		t.Errorf("Roles = %v", p.Roles)
+	}
+	wantPerms := map[string][]string{"GET devices": {}, "POST devices": {}, "GET users/{id}": {}}
+	if !reflect.DeepEqual(p.Permissions, wantPerms) {
+		t.Errorf("Permissions = %#v", p.Permissions)
+	}
+	ex := p.Coiote
+	wantEx := &platform.CoioteExtras{
+		Login: testLogin, Domain: "/IoT/acme/", Active: true, FullName: "Ops Team",
+		ExpirationDate: "2030-01-01T00:00:00Z", CreationDate: "1700000000000", SecurityPolicyID: "7",
+		Properties: map[string]string{"team": "platform", "region": "eu"},
+	}
+	if !reflect.DeepEqual(ex, wantEx) {
+		t.Errorf("extras = %+v, want %+v", ex, wantEx)
+	}
+	if p.Monogoto != nil || p.Bienport != nil {
+		t.Error("other platforms' extras set")
+	}
+}
+
+func TestProfilePasswordNeverSurfaces(t *testing.T) {
+	f := &fakeCoiote{}
+	srv := start(t, f)
+	s, err := coiote.Login(t.Context(), client(t), creds(srv.URL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	js, err := json.Marshal(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, out := range []string{
+		fmt.Sprintf("%#v", s.Profile), fmt.Sprintf("%+v", s.Profile), fmt.Sprintf("%#v", *s.Profile.Coiote),
+		fmt.Sprintf("%v", s), fmt.Sprintf("%#v", s), string(js),
+	} {
+		if strings.Contains(out, profilePassword) {
+			t.Errorf("the profile's password surfaced: %s", out)
+		}
+	}
+	for k, v := range s.Profile.Coiote.Properties {
+		if strings.Contains(k+v, profilePassword) {
+			t.Errorf("password in properties")
+		}
+	}
+	// And DecodeUser alone.
+	p, err := coiote.DecodeUser(readFixture(t, "user.json"), "application/json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pj, _ := json.Marshal(p)
+	if strings.Contains(fmt.Sprintf("%#v %#v", p, *p.Coiote)+string(pj), profilePassword) {
+		t.Error("DecodeUser kept the password")
+	}
+}
+
+func TestProfilePathEscaping(t *testing.T) {
+	cases := map[string]string{
+		"ops@acme.example": "/api/coiotedm/v3/users/ops%40acme.example",
+		"a/b":              "/api/coiotedm/v3/users/a%2Fb",
+		"john doe":         "/api/coiotedm/v3/users/john%20doe",
+		"50%off":           "/api/coiotedm/v3/users/50%25off",
+		"q?x=1#f":          "/api/coiotedm/v3/users/q%3Fx=1%23f",
+		"../admin":         "/api/coiotedm/v3/users/..%2Fadmin",
+		"plain":            "/api/coiotedm/v3/users/plain",
+	}
+	for login, want := range cases {
+		t.Run(login, func(t *testing.T) {
+			f := &fakeCoiote{userBody: `{"login":` + jsonQuote(login) + `}`}
+			srv := start(t, f)
+			p, err := coiote.Profile(t.Context(), client(t), srv.URL, login, "tok")
+			if err != nil {
+				t.Fatalf("Profile: %v", err)
+			}
+			if f.rawPaths[0] != want {
+				t.Errorf("path = %q, want %q", f.rawPaths[0], want)
+			}
+			if p.UserName != login {
+				t.Errorf("UserName = %q", p.UserName)
+			}
+		})
+	}
+}
+
+func jsonQuote(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
+func TestProfile401OnceLogsInAgain(t *testing.T) {
+	f := &fakeCoiote{profile401: 1}
+	srv := start(t, f)
+	s, err := coiote.Login(t.Context(), client(t), creds(srv.URL))
+	if err != nil {
+		t.Fatalf("Login: %v", err)
+	}
+	if f.logins.Load() != 2 || f.profiles.Load() != 2 {
+		t.Errorf("logins %d, profiles %d; want 2 and 2", f.logins.Load(), f.profiles.Load())
+	}
+	if s.Token != "coiote-token-2" {
+		t.Errorf("Token = %q, want the second login's token", s.Token)
+	}
+	if f.authHeaders[0] != "Bearer coiote-token-1" || f.authHeaders[1] != "Bearer coiote-token-2" {
+		t.Errorf("Authorization headers = %v", f.authHeaders)
+	}
+	if s.Profile.UserName != testLogin {
+		t.Errorf("profile = %+v", s.Profile)
+	}
+}
+
+func TestProfile401TwiceIsTokenRejected(t *testing.T) {
+	f := &fakeCoiote{profile401: 100}
+	srv := start(t, f)
+	_, err := coiote.Login(t.Context(), client(t), creds(srv.URL))
+	e := wantErr(t, err, platform.KindTokenRejected, 401, 1, "profile request")
+	if e.User != testLogin {
+		t.Errorf("User = %q", e.User)
+	}
+	if e.Detail != "the users endpoint refused two freshly issued tokens (HTTP 401)" {
+		t.Errorf("Detail = %q", e.Detail)
+	}
+	if f.logins.Load() != 2 || f.profiles.Load() != 2 {
+		t.Errorf("logins %d, profiles %d; want exactly 2 and 2", f.logins.Load(), f.profiles.Load())
+	}
+}
+
+func TestProfileOtherFailures(t *testing.T) {
+	cases := []struct {
+		code int
+		kind platform.Kind
+	}{
+		{403, platform.KindForbidden},
+		{404, platform.KindNotFound},
+		{409, platform.KindUnexpectedStatus},
+	}
+	for _, tc := range cases {
+		t.Run(fmt.Sprint(tc.code), func(t *testing.T) {
+			f := &fakeCoiote{profileCode: tc.code}
+			srv := start(t, f)
+			_, err := coiote.Login(t.Context(), client(t), creds(srv.URL))
+			_ = wantErr(t, err, tc.kind, tc.code, 1, "profile request")
+			if f.logins.Load() != 1 || f.profiles.Load() != 1 {
+				t.Errorf("logins %d, profiles %d", f.logins.Load(), f.profiles.Load())
+			}
+		})
+	}
+	f := &fakeCoiote{userBody: `{"userId":1}`}
+	srv := start(t, f)
+	_, err := coiote.Login(t.Context(), client(t), creds(srv.URL))
+	e := wantErr(t, err, platform.KindMalformed, 0, 0, "profile request")
+	if e.Field != "login" {
+		t.Errorf("Field = %q", e.Field)
+	}
+}
+
+func TestLogin4xxIsBadCredentials(t *testing.T) {
+	for _, code := range []int{400, 401, 403, 405, 409, 422} {
+		t.Run(fmt.Sprint(code), func(t *testing.T) {
+			f := &fakeCoiote{tokenStatus: code, tokenBody: `{"error":"invalid_grant","error_description":"incorrect credentials for ` + testPassword + `"}`}
+			srv := start(t, f)
+			_, err := coiote.Login(t.Context(), client(t), creds(srv.URL))
+			e := wantErr(t, err, platform.KindBadCredentials, code, 1, "login")
+			if e.User != testLogin {
+				t.Errorf("User = %q", e.User)
+			}
+			if f.logins.Load() != 1 || f.profiles.Load() != 0 {
+				t.Errorf("logins %d, profiles %d; want exactly 1 and 0", f.logins.Load(), f.profiles.Load())
+			}
+		})
+	}
+}
+
+func TestLoginOtherStatuses(t *testing.T) {
+	cases := []struct {
+		status, attempts int
+		kind             platform.Kind
+	}{
+		{404, 1, platform.KindNotFound},
+		{500, 3, platform.KindServer},
+		{429, 3, platform.KindRateLimited},
+		{202, 1, platform.KindUnexpectedStatus},
+		{501, 1, platform.KindUnexpectedStatus},
+	}
+	for _, tc := range cases {
+		t.Run(fmt.Sprint(tc.status), func(t *testing.T) {
+			f := &fakeCoiote{tokenStatus: tc.status, tokenBody: "{}"}
+			srv := start(t, f)
+			_, err := coiote.Login(t.Context(), client(t), creds(srv.URL))
+			_ = wantErr(t, err, tc.kind, tc.status, tc.attempts, "login")
+			if int(f.logins.Load()) != tc.attempts {
+				t.Errorf("%d token requests, want %d", f.logins.Load(), tc.attempts)
+			}
+		})
+	}
+}
+
+func TestLoginExpiresInForms(t *testing.T) {
+	cases := []struct {
+		status int
+		body   string
+	}{
+		{201, `{"access_token":"a","token_type":"Bearer","expires_in":"300"}`},
+		{200, `{"access_token":"a","token_type":"bearer","expires_in":300}`},
+		{201, `{"access_token":"a","expires_in":" 300 "}`},
+		{201, `{"access_token":"a","expires_in":3e2}`},
+	}
+	for _, tc := range cases {
+		t.Run(fmt.Sprintf("%d %s", tc.status, tc.body), func(t *testing.T) {
+			f := &fakeCoiote{tokenStatus: tc.status, tokenBody: tc.body}
+			srv := start(t, f)
+			before := time.Now()
+			s, err := coiote.Login(t.Context(), client(t), creds(srv.URL))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := s.ExpiresAt.Sub(before); d < 299*time.Second || d > 301*time.Second {
+				t.Errorf("ExpiresAt - now = %v, want about 300s", d)
+			}
+			if s.TokenType != "Bearer" || s.Token != "a" {
+				t.Errorf("token %q type %q", s.Token, s.TokenType)
+			}
+		})
+	}
+}
+
+func TestClientCredentialsGrant(t *testing.T) {
+	f := &fakeCoiote{tokenStatus: 200, tokenBody: `{"access_token":"iam-token","token_type":"Bearer","expires_in":300,"refresh_expires_in":0,"scope":"profile"}`}
+	srv := start(t, f)
+	cr := platform.Credentials{Platform: platform.Coiote, BaseURL: srv.URL, ClientID: "svc-terraform", ClientSecret: testClientSecret}
+	before := time.Now()
+	s, err := coiote.Login(t.Context(), client(t), cr)
+	if err != nil {
+		t.Fatalf("Login: %v", err)
+	}
+	if f.iam.Load() != 1 || f.profiles.Load() != 0 {
+		t.Errorf("IAM requests %d, profile requests %d", f.iam.Load(), f.profiles.Load())
+	}
+	if f.iamPaths[0] != "/iam/realms/coiote-cloud/protocol/openid-connect/token" {
+		t.Errorf("path = %q", f.iamPaths[0])
+	}
+	want := url.Values{"grant_type": {"client_credentials"}, "client_id": {"svc-terraform"}, "client_secret": {testClientSecret}}
+	if !reflect.DeepEqual(f.forms[0], want) || f.ctypes[0] != "application/x-www-form-urlencoded" {
+		t.Errorf("form = %v (%s)", f.forms[0], f.ctypes[0])
+	}
+	if s.Token != "iam-token" || s.Username != "svc-terraform" || s.Profile.UserName != "svc-terraform" || s.Profile.Coiote == nil {
+		t.Errorf("session %q %q %+v", s.Token, s.Username, s.Profile)
+	}
+	if d := s.ExpiresAt.Sub(before); d < 299*time.Second || d > 301*time.Second {
+		t.Errorf("ExpiresAt - now = %v", d)
+	}
+
+	// A custom realm is escaped as one path segment.
+	f2 := &fakeCoiote{tokenStatus: 200, tokenBody: `{"access_token":"x","expires_in":60}`}
+	srv2 := start(t, f2)
+	cr.BaseURL, cr.Realm = srv2.URL, "acme realm/1"
+	if _, err := coiote.ClientCredentials(t.Context(), client(t), cr); err != nil {
+		t.Fatal(err)
+	}
+	if f2.iamPaths[0] != "/iam/realms/acme%20realm%2F1/protocol/openid-connect/token" {
+		t.Errorf("path = %q", f2.iamPaths[0])
+	}
+
+	// A refused secret is bad credentials, reported for the client ID.
+	f3 := &fakeCoiote{tokenStatus: 401, tokenBody: `{"error":"unauthorized_client"}`}
+	srv3 := start(t, f3)
+	cr.BaseURL, cr.Realm = srv3.URL, ""
+	_, err = coiote.Login(t.Context(), client(t), cr)
+	e := wantErr(t, err, platform.KindBadCredentials, 401, 1, "service account login")
+	if e.User != "svc-terraform" {
+		t.Errorf("User = %q", e.User)
+	}
+}
+
+func TestDecodeToken(t *testing.T) {
+	now := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
+	s, err := coiote.DecodeToken(readFixture(t, "seed002_token.json"), "application/json", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Token != "your_access_token" || s.TokenType != "Bearer" || !s.ObtainedAt.Equal(now) || !s.ExpiresAt.Equal(now.Add(300*time.Second)) {
+		t.Errorf("session = %q %q %v %v", s.Token, s.TokenType, s.ObtainedAt, s.ExpiresAt)
+	}
+
+	// Without expires_in, the JWT exp is used; an opaque token stays unknown.
+	jwtTok := "eyJhbGciOiJub25lIn0.eyJleHAiOjE3NjM5MTY4MTd9."
+	s, err = coiote.DecodeToken([]byte(`{"access_token":"`+jwtTok+`","token_type":"MAC"}`), "", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.ExpiresAt.Unix() != 1763916817 || s.TokenType != "MAC" {
+		t.Errorf("ExpiresAt = %v, TokenType = %q", s.ExpiresAt, s.TokenType)
+	}
+	s, err = coiote.DecodeToken([]byte(`{"access_token":"opaque","expires_in":null}`), "", now)
+	if err != nil || !s.ExpiresAt.IsZero() {
+		t.Errorf("opaque: %v, %v", s, err)
+	}
+
+	bad := []struct{ body, field string }{
+		{`{}`, "access_token"},
+		{`{"access_token":""}`, "access_token"},
+		{`{"access_token":"a","expires_in":"soon"}`, "expires_in"},
+		{`{"access_token":"a","expires_in":"-1"}`, "expires_in"},
+		{`{"access_token":"a","expires_in":300.5}`, "expires_in"},
+		{`{"access_token":"a","expires_in":"999999999999"}`, "expires_in"},
+		{`{"access_token":"a","expires_in":true}`, "expires_in"},
+		{`{"access_token":42}`, "access_token"},
+		{`<html></html>`, ""},
+	}
+	for _, tc := range bad {
+		_, err := coiote.DecodeToken([]byte(tc.body), "application/json", now)
+		e, ok := platform.AsError(err)
+		if !ok || e.Kind != platform.KindMalformed || e.Field != tc.field {
+			t.Errorf("%s: err = %v (field %q), want Malformed field %q", tc.body, err, fieldOf(e), tc.field)
+		}
+	}
+}
+
+func fieldOf(e *platform.Error) string {
+	if e == nil {
+		return ""
+	}
+	return e.Field
+}
+
+func TestDecodeUserVariants(t *testing.T) {
+	p, err := coiote.DecodeUser([]byte(`{"login":"svc","email":"svc@acme.example","userId":42,"securityPolicyId":null,"roles":null,"properties":null}`), "application/json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Email != "svc@acme.example" || p.UserID != "42" || p.Roles != nil || len(p.Permissions) != 0 || p.Coiote.Properties == nil {
+		t.Errorf("profile = %+v %+v", p, p.Coiote)
+	}
+	p, err = coiote.DecodeUser([]byte(`{"login":"nomail"}`), "")
+	if err != nil || p.Email != "" {
+		t.Errorf("login without @: %+v %v", p, err)
+	}
+	for _, body := range []string{`{}`, `{"login":""}`, `{"login":5}`, `{"login":"x","roles":"admin"}`, `[]`, ``} {
+		_, err := coiote.DecodeUser([]byte(body), "application/json")
+		if e, ok := platform.AsError(err); !ok || e.Kind != platform.KindMalformed {
+			t.Errorf("%s: err = %v", body, err)
+		}
+	}
+}

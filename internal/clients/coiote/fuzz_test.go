@@ -1,0 +1,130 @@
+package coiote_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/iotauth/terraform-provider-iotauth/internal/clients/coiote"
+	"github.com/iotauth/terraform-provider-iotauth/internal/clients/platform"
+)
+
+// echoed returns a string of body (8 bytes or longer, key or value) that
+// decode's error repeats: each in turn is replaced by a marker of the same
+// length, and a message holding the marker echoes the body. It checks at
+// most 64 strings, to keep the fuzzer fast on large inputs.
+func echoed(body []byte, decode func([]byte) error) string {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	checked := 0
+	for tok, err := dec.Token(); err == nil && checked < 64; tok, err = dec.Token() {
+		s, ok := tok.(string)
+		quoted := []byte(`"` + s + `"`)
+		if !ok || len(s) < 8 || !bytes.Contains(body, quoted) {
+			continue
+		}
+		checked++
+		marker := strings.Repeat("Q", len(s))
+		if derr := decode(bytes.ReplaceAll(body, quoted, []byte(`"`+marker+`"`))); derr != nil && strings.Contains(derr.Error(), marker) {
+			return s
+		}
+	}
+	return ""
+}
+
+// assertMalformed checks a decoder's failure.
+func assertMalformed(t *testing.T, body []byte, decode func([]byte) error, err error) {
+	t.Helper()
+	e, ok := platform.AsError(err)
+	if !ok || e.Kind != platform.KindMalformed {
+		t.Fatalf("error %T %v, want a KindMalformed *platform.Error", err, err)
+	}
+	if v := echoed(body, decode); v != "" {
+		t.Fatalf("message %q echoes %q from the body", e.Error(), v)
+	}
+}
+
+func FuzzDecodeToken(f *testing.F) {
+	f.Add(readFixture(f, "seed002_token.json"))
+	for _, s := range []string{
+		`{"access_token":"your_access_token","token_type":"Bearer","expires_in":"number_of_seconds"}`,
+		`{"access_token":"a","expires_in":300}`, `{"access_token":"a","expires_in":"3e2"}`,
+		`{"access_token":"a","expires_in":"-0"}`, `{"access_token":"a","expires_in":"9223372036854775807"}`,
+		`{"access_token":"a","expires_in":"1\"}`, `{"access_token":"eyJhbGciOiJub25lIn0.eyJleHAiOjE3NjM5MTY4MTd9."}`,
+		`{"access_token":null}`, `{"error":"invalid_grant"}`, ``, `{}`, `[]`, `null`, `<html>`,
+	} {
+		f.Add([]byte(s))
+	}
+	now := time.Date(2025, 11, 23, 16, 53, 37, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, body []byte) {
+		s, err := coiote.DecodeToken(body, "application/json", now)
+		if err != nil {
+			if s != nil {
+				t.Fatal("session returned with an error")
+			}
+			assertMalformed(t, body, func(b []byte) error { _, err := coiote.DecodeToken(b, "", now); return err }, err)
+			return
+		}
+		if s.Token == "" || s.Token != strings.TrimSpace(s.Token) || s.TokenType == "" || s.Platform != platform.Coiote {
+			t.Fatalf("session token %q type %q platform %q", s.Token, s.TokenType, s.Platform)
+		}
+		if !s.ObtainedAt.Equal(now) {
+			t.Fatalf("ObtainedAt = %v", s.ObtainedAt)
+		}
+		if !s.ExpiresAt.IsZero() && (s.ExpiresAt.Before(now) && s.ExpiresAt.Year() > 3000) {
+			t.Fatalf("ExpiresAt = %v", s.ExpiresAt)
+		}
+	})
+}
+
+func FuzzDecodeUser(f *testing.F) {
+	f.Add(readFixture(f, "user.json"))
+	for _, s := range []string{
+		`{"login":"ops@acme.example","password":"hunter2hunter2"}`,
+		`{"login":"a","properties":{"password":"in-properties-123"},"roles":["r"],"permissions":["p","p"]}`,
+		`{"login":"x","userId":1e400}`, `{"login":"x","securityPolicyId":{"a":1}}`,
+		`{"login":null}`, `{"Login":"case"}`, ``, `{}`, `[]`, `null`, `<html>`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		p, err := coiote.DecodeUser(body, "application/json")
+		if err != nil {
+			if p != nil {
+				t.Fatal("profile returned with an error")
+			}
+			assertMalformed(t, body, func(b []byte) error { _, err := coiote.DecodeUser(b, ""); return err }, err)
+			return
+		}
+		if p.UserName == "" || p.Coiote == nil || p.Coiote.Login != p.UserName || p.Permissions == nil {
+			t.Fatalf("profile = %+v", p)
+		}
+		// The user object's password is never kept: it may show only where
+		// another key or value of the body holds it too.
+		dec := json.NewDecoder(bytes.NewReader(body))
+		dec.UseNumber()
+		var top map[string]any
+		if dec.Decode(&top) != nil {
+			return
+		}
+		js, _ := json.Marshal(p)
+		out := fmt.Sprintf("%#v %#v", *p, *p.Coiote) + string(js)
+		for k, v := range top {
+			pw, ok := v.(string)
+			if !strings.EqualFold(k, "password") || !ok || len(pw) < 8 || !strings.Contains(out, pw) {
+				continue
+			}
+			others := map[string]any{}
+			for k2, v2 := range top {
+				if k2 != k {
+					others[k2] = v2
+				}
+			}
+			if !strings.Contains(fmt.Sprint(others), pw) {
+				t.Fatalf("the password %q surfaced in %s", pw, out)
+			}
+		}
+	})
+}

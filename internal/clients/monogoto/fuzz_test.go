@@ -1,0 +1,120 @@
+package monogoto_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/iotauth/terraform-provider-iotauth/internal/clients/monogoto"
+	"github.com/iotauth/terraform-provider-iotauth/internal/clients/platform"
+)
+
+// echoed returns a string of body (8 bytes or longer, key or value) that
+// decode's error repeats: each in turn is replaced by a marker of the same
+// length, and a message holding the marker echoes the body. It checks at
+// most 64 strings, to keep the fuzzer fast on large inputs.
+func echoed(body []byte, decode func([]byte) error) string {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	checked := 0
+	for tok, err := dec.Token(); err == nil && checked < 64; tok, err = dec.Token() {
+		s, ok := tok.(string)
+		quoted := []byte(`"` + s + `"`)
+		if !ok || len(s) < 8 || !bytes.Contains(body, quoted) {
+			continue
+		}
+		checked++
+		marker := strings.Repeat("Q", len(s))
+		if derr := decode(bytes.ReplaceAll(body, quoted, []byte(`"`+marker+`"`))); derr != nil && strings.Contains(derr.Error(), marker) {
+			return s
+		}
+	}
+	return ""
+}
+
+// checkDecode asserts the fuzz properties shared by the decoders.
+func checkDecode(t *testing.T, body []byte, decode func([]byte) error, s *platform.Session, err error) {
+	t.Helper()
+	if err != nil {
+		if s != nil {
+			t.Fatal("session returned with an error")
+		}
+		e, ok := platform.AsError(err)
+		if !ok || e.Kind != platform.KindMalformed {
+			t.Fatalf("error %T %v, want a KindMalformed *platform.Error", err, err)
+		}
+		if v := echoed(body, decode); v != "" {
+			t.Fatalf("message %q echoes %q from the body", e.Error(), v)
+		}
+		return
+	}
+	if s == nil || s.Token == "" || s.Token != strings.TrimSpace(s.Token) {
+		t.Fatalf("success with token %q", s.Token)
+	}
+	if s.Platform != platform.Monogoto || s.TokenType == "" {
+		t.Fatalf("session platform %q type %q", s.Platform, s.TokenType)
+	}
+	if out := s.String() + s.GoString(); len(s.Token) >= 12 && !strings.Contains(s.Username, s.Token) && strings.Contains(out, s.Token) {
+		t.Fatalf("String() holds the token: %q", out)
+	}
+	if !bytes.Contains(body, []byte(strings.ReplaceAll(s.Token, `"`, ``))) && utf8.Valid(body) && json.Valid(body) && !bytes.Contains(body, []byte(`\`)) {
+		t.Fatalf("token %q does not come from the body", s.Token)
+	}
+}
+
+func FuzzDecodeLogin(f *testing.F) {
+	f.Add(readFixture(f, "seed001_login.json"))
+	f.Add(readFixture(f, "seed001_access_denied.txt"))
+	for _, s := range []string{
+		``, `{}`, `null`, `[]`, `"token"`, `{"token":null}`, `{"token":""}`, `{"token":" \t"}`, `{"token":1}`,
+		`{"token":"t","UserProfile":{"Permissions":{"A":["view"]},"DateCreated":1e30,"cas":1}}`,
+		`{"token":"t","UserProfile":{"DateCreated":"-9223372036854775808","DateModified":9223372036854775807}}`,
+		`{"token":"eyJhbGciOiJub25lIn0.eyJleHAiOjE3NjM5MTY4MTd9.","ThingsGroupIds":[1,"a",null,true]}`,
+		`{"token":"t","CustomerId":{},"UserId":[]}`,
+		`<html>Access denied</html>`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		decode := func(b []byte) error { _, err := monogoto.DecodeLogin(b, "application/json"); return err }
+		s, err := monogoto.DecodeLogin(body, "application/json")
+		checkDecode(t, body, decode, s, err)
+		if err == nil && s.Profile.Monogoto == nil {
+			t.Fatal("no Monogoto extras")
+		}
+	})
+}
+
+func FuzzDecodeV1Token(f *testing.F) {
+	for _, s := range []string{
+		`{"token_type":"Bearer","access_token":"v1-access","refresh_token":"v1-refresh"}`,
+		`{"access_token":"eyJhbGciOiJub25lIn0.eyJleHAiOjE3NjM5MTY4MTd9."}`,
+		`{"access_token":"eyJhbGciOiJub25lIn0.eyJleHAiOiIxZTMwIn0."}`,
+		`{"status_code":401,"message":"Unauthorized","request_id":"abc"}`,
+		``, `{}`, `{"access_token":null}`, `{"access_token":"  "}`, `{"access_token":1}`, `[]`, `nul`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		decode := func(b []byte) error { _, err := monogoto.DecodeV1Token(b, "application/json"); return err }
+		s, err := monogoto.DecodeV1Token(body, "application/json")
+		checkDecode(t, body, decode, s, err)
+		if err == nil && s.ExpiresAt.IsZero() {
+			t.Fatal("a v1 session always has an expiry")
+		}
+	})
+}
+
+func TestEchoedValueDetectsEcho(t *testing.T) {
+	body := []byte(`{"token":"abcdefgh-secret","n":1}`)
+	echo := func(b []byte) error { return fmt.Errorf("bad body %s", b) }
+	if v := echoed(body, echo); v != "abcdefgh-secret" {
+		t.Errorf("echo not detected: %q", v)
+	}
+	fixed := func([]byte) error { return fmt.Errorf("no abcdefgh-secret here, but it is the template") }
+	if v := echoed(body, fixed); v != "" {
+		t.Errorf("template text reported as an echo of %q", v)
+	}
+}

@@ -1,0 +1,418 @@
+package platform_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/iotauth/terraform-provider-iotauth/internal/clients/platform"
+)
+
+const (
+	testPassword     = "hunter2-Pa55w0rd!"
+	testToken        = "tok-eyJhbGciOiJIUzI1NiJ9.secret-body.sig"
+	testRefreshToken = "refresh-eyJ0eXAiOiJKV1QifQ.rotating.sig"
+	testMQTTPassword = "XFAYdhtDquax/rtofHjqCw=="
+	testClientSecret = "client-secret-0f9e8d7c"
+)
+
+// allKinds lists every declared kind, so that a new kind without a name or a
+// hint fails the tests below.
+var allKinds = []platform.Kind{
+	platform.KindUnknown, platform.KindBadCredentials, platform.KindTokenRejected,
+	platform.KindForbidden, platform.KindNotFound, platform.KindRateLimited,
+	platform.KindServer, platform.KindTimeout, platform.KindUnreachable,
+	platform.KindTLS, platform.KindMalformed, platform.KindTooLarge,
+	platform.KindRedirect, platform.KindUnexpectedStatus, platform.KindInvalidConfig,
+}
+
+func TestNames(t *testing.T) {
+	got := platform.Names()
+	want := []platform.Name{platform.Monogoto, platform.Coiote, platform.Bienport}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("Names() = %v, want %v", got, want)
+	}
+	titles := map[platform.Name]string{
+		platform.Monogoto: "Monogoto",
+		platform.Coiote:   "Coiote IoT DM",
+		platform.Bienport: "BienPort",
+		"other":           "other",
+	}
+	for n, want := range titles {
+		if got := n.Title(); got != want {
+			t.Errorf("%q.Title() = %q, want %q", n, got, want)
+		}
+	}
+	urls := map[platform.Name]string{
+		platform.Monogoto: "https://console.monogoto.io",
+		platform.Coiote:   "https://eu.iot.avsystem.cloud",
+		platform.Bienport: "https://apigw.bienport.com/api",
+		"other":           "",
+	}
+	for n, want := range urls {
+		if got := platform.DefaultBaseURL(n); got != want {
+			t.Errorf("DefaultBaseURL(%q) = %q, want %q", n, got, want)
+		}
+	}
+}
+
+func TestNormalizeBaseURL(t *testing.T) {
+	cases := map[string]string{
+		"https://x.example/api/":    "https://x.example/api",
+		"  https://x.example//  \n": "https://x.example",
+		"https://x.example":         "https://x.example",
+		"":                          "",
+	}
+	for in, want := range cases {
+		if got := platform.NormalizeBaseURL(in); got != want {
+			t.Errorf("NormalizeBaseURL(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestKindString(t *testing.T) {
+	seen := map[string]platform.Kind{}
+	for _, k := range allKinds {
+		s := k.String()
+		if s == "" || strings.HasPrefix(s, "kind(") {
+			t.Errorf("kind %d has no name: %q", int(k), s)
+		}
+		if prev, dup := seen[s]; dup {
+			t.Errorf("kinds %d and %d share the name %q", int(prev), int(k), s)
+		}
+		seen[s] = k
+	}
+	if got := platform.Kind(999).String(); got != "kind(999)" {
+		t.Errorf("Kind(999).String() = %q", got)
+	}
+}
+
+func TestErrorMessageEveryKind(t *testing.T) {
+	for _, p := range platform.Names() {
+		for _, k := range allKinds {
+			e := &platform.Error{
+				Kind: k, Platform: p, User: "alice@example.com", Op: "login",
+				Status: 401, Attempts: 3, RetryAfter: 90 * time.Second,
+				Field: "token", Detail: "something happened",
+				Err: errors.New("dial tcp 127.0.0.1:1: connect: connection refused"),
+			}
+			msg := e.Error()
+			for _, want := range []string{p.Title(), `"alice@example.com"`, "login", k.String(), "HTTP 401", "after 3 attempts", `field "token"`, "connection refused"} {
+				if !strings.Contains(msg, want) {
+					t.Errorf("%s/%s: %q lacks %q", p, k, msg, want)
+				}
+			}
+			for _, secret := range []string{testPassword, testToken} {
+				if strings.Contains(msg, secret) {
+					t.Errorf("%s/%s: message holds a secret: %q", p, k, msg)
+				}
+			}
+			if e.Hint() == "" {
+				t.Errorf("%s/%s: empty hint", p, k)
+			}
+		}
+	}
+}
+
+func TestErrorMessageShape(t *testing.T) {
+	cases := []struct {
+		name string
+		err  *platform.Error
+		want string
+	}{
+		{
+			name: "minimal",
+			err:  &platform.Error{Kind: platform.KindServer},
+			want: "request failed: server error",
+		},
+		{
+			name: "full",
+			err: &platform.Error{Kind: platform.KindBadCredentials, Platform: platform.Bienport, User: "bienport.demo",
+				Op: "login", Status: 401, Attempts: 1, Detail: "the platform answered \"Incorrect username or password\""},
+			want: `BienPort login for user "bienport.demo" failed: invalid credentials: the platform answered "Incorrect username or password" (HTTP 401)`,
+		},
+		{
+			name: "status already in detail, single attempt",
+			err: &platform.Error{Kind: platform.KindNotFound, Platform: platform.Monogoto, User: "demo@monogoto.io",
+				Op: "login", Status: 404, Attempts: 1, Detail: "the login endpoint /Auth was not found (HTTP 404)"},
+			want: `Monogoto login for user "demo@monogoto.io" failed: endpoint not found: the login endpoint /Auth was not found (HTTP 404)`,
+		},
+		{
+			name: "field in detail is not repeated",
+			err:  &platform.Error{Kind: platform.KindMalformed, Platform: platform.Coiote, Field: "access_token", Detail: `the answer has no "access_token"`},
+			want: `Coiote IoT DM request failed: malformed response: the answer has no "access_token"`,
+		},
+		{
+			name: "field without detail",
+			err:  &platform.Error{Kind: platform.KindMalformed, Field: "expires_in"},
+			want: `request failed: malformed response (field "expires_in")`,
+		},
+		{
+			name: "attempts and cause",
+			err:  &platform.Error{Kind: platform.KindServer, Op: "profile request", Status: 503, Attempts: 4, Err: io.ErrUnexpectedEOF},
+			want: "profile request failed: server error (HTTP 503) after 4 attempts: unexpected EOF",
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := tc.err.Error(); got != tc.want {
+				t.Errorf("Error() =\n  %q\nwant\n  %q", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestHint(t *testing.T) {
+	rl := &platform.Error{Kind: platform.KindRateLimited, RetryAfter: 90 * time.Second}
+	if h := rl.Hint(); !strings.Contains(h, "1m30s") || !strings.Contains(h, "retry_max_wait") {
+		t.Errorf("rate-limit hint = %q", h)
+	}
+	if h := (&platform.Error{Kind: platform.KindRateLimited}).Hint(); !strings.Contains(h, "max_retries") {
+		t.Errorf("rate-limit hint without Retry-After = %q", h)
+	}
+	if h := (&platform.Error{Kind: platform.KindTLS}).Hint(); !strings.Contains(h, "ca_cert_pem") {
+		t.Errorf("TLS hint = %q", h)
+	}
+	if h := (&platform.Error{Kind: platform.KindBadCredentials}).Hint(); !strings.Contains(h, "never retried") {
+		t.Errorf("bad-credentials hint = %q", h)
+	}
+	if h := (&platform.Error{Kind: platform.KindUnknown}).Hint(); !strings.Contains(h, "TF_LOG=DEBUG") {
+		t.Errorf("default hint = %q", h)
+	}
+}
+
+func TestAsErrorIsKindUnwrap(t *testing.T) {
+	base := &platform.Error{Kind: platform.KindTimeout, Err: context.DeadlineExceeded}
+	wrapped := fmt.Errorf("outer: %w", base)
+
+	e, ok := platform.AsError(wrapped)
+	if !ok || e != base {
+		t.Fatalf("AsError(wrapped) = %v, %v", e, ok)
+	}
+	if !platform.IsKind(wrapped, platform.KindTimeout) {
+		t.Error("IsKind(wrapped, KindTimeout) = false")
+	}
+	if platform.IsKind(wrapped, platform.KindServer) {
+		t.Error("IsKind(wrapped, KindServer) = true")
+	}
+	if platform.IsKind(errors.New("plain"), platform.KindUnknown) {
+		t.Error("IsKind(plain error) = true")
+	}
+	if platform.IsKind(nil, platform.KindUnknown) {
+		t.Error("IsKind(nil) = true")
+	}
+	if _, ok := platform.AsError(errors.New("plain")); ok {
+		t.Error("AsError(plain) = true")
+	}
+	if !errors.Is(wrapped, context.DeadlineExceeded) {
+		t.Error("the cause is not reachable through Unwrap")
+	}
+}
+
+func TestAnnotate(t *testing.T) {
+	if platform.Annotate(nil, platform.Coiote, "u", "login") != nil {
+		t.Fatal("Annotate(nil) != nil")
+	}
+
+	orig := &platform.Error{Kind: platform.KindServer, Status: 502, Attempts: 2}
+	got := platform.Annotate(orig, platform.Coiote, "ops@acme.example", "login")
+	e, ok := platform.AsError(got)
+	if !ok {
+		t.Fatalf("Annotate returned %T", got)
+	}
+	if e == orig {
+		t.Error("Annotate modified the original error instead of copying it")
+	}
+	if orig.Platform != "" || orig.User != "" || orig.Op != "" {
+		t.Errorf("original error was modified: %+v", orig)
+	}
+	if e.Kind != platform.KindServer || e.Platform != platform.Coiote || e.User != "ops@acme.example" ||
+		e.Op != "login" || e.Status != 502 || e.Attempts != 2 {
+		t.Errorf("annotated = %+v", e)
+	}
+
+	// Existing values win.
+	pre := &platform.Error{Kind: platform.KindTokenRejected, Platform: platform.Bienport, User: "first", Op: "profile request"}
+	e2, _ := platform.AsError(platform.Annotate(pre, platform.Coiote, "second", "login"))
+	if e2.Platform != platform.Bienport || e2.User != "first" || e2.Op != "profile request" {
+		t.Errorf("Annotate overwrote existing values: %+v", e2)
+	}
+
+	// A foreign error becomes KindUnknown and stays reachable.
+	cause := errors.New("json: unsupported value")
+	e3, ok := platform.AsError(platform.Annotate(cause, platform.Monogoto, "demo", "login"))
+	if !ok || e3.Kind != platform.KindUnknown || e3.Platform != platform.Monogoto || e3.User != "demo" || e3.Op != "login" {
+		t.Fatalf("Annotate(foreign) = %+v", e3)
+	}
+	if !errors.Is(e3, cause) {
+		t.Error("foreign cause not reachable")
+	}
+}
+
+func TestMalformed(t *testing.T) {
+	e := platform.Malformed("token", "the answer has no \"token\" field")
+	if e.Kind != platform.KindMalformed || e.Field != "token" || e.Detail != "the answer has no \"token\" field" {
+		t.Errorf("Malformed = %+v", e)
+	}
+}
+
+func TestCredentialsPrincipalAndString(t *testing.T) {
+	cr := platform.Credentials{Platform: platform.Coiote, BaseURL: "https://eu.iot.avsystem.cloud",
+		Username: "ops@acme.example", Password: testPassword}
+	if cr.Principal() != "ops@acme.example" {
+		t.Errorf("Principal() = %q", cr.Principal())
+	}
+	sa := platform.Credentials{Platform: platform.Coiote, BaseURL: "https://eu.iot.avsystem.cloud",
+		ClientID: "svc-terraform", ClientSecret: testClientSecret, Username: "ignored", Password: testPassword}
+	if sa.Principal() != "svc-terraform" {
+		t.Errorf("service account Principal() = %q", sa.Principal())
+	}
+	if want := `Coiote IoT DM credentials for "ops@acme.example" at https://eu.iot.avsystem.cloud`; cr.String() != want {
+		t.Errorf("String() = %q, want %q", cr.String(), want)
+	}
+	for _, c := range []platform.Credentials{cr, sa} {
+		for _, s := range formatAll(c) {
+			if strings.Contains(s, testPassword) || strings.Contains(s, testClientSecret) {
+				t.Errorf("formatted credentials hold a secret: %q", s)
+			}
+		}
+		for _, s := range formatAll(&c) {
+			if strings.Contains(s, testPassword) || strings.Contains(s, testClientSecret) {
+				t.Errorf("formatted *credentials hold a secret: %q", s)
+			}
+		}
+	}
+}
+
+func formatAll(v any) []string {
+	return []string{
+		fmt.Sprint(v),
+		fmt.Sprintf("%v", v),
+		fmt.Sprintf("%+v", v),
+		fmt.Sprintf("%#v", v),
+		fmt.Sprintf("%s", v),
+		fmt.Sprintf("%q", v),
+		fmt.Sprintf("%v", []any{v}),
+		fmt.Sprintf("%+v", struct{ Inner any }{v}),
+		fmt.Sprintf("%#v", map[string]any{"k": v}),
+	}
+}
+
+func secretSession() *platform.Session {
+	return &platform.Session{
+		Platform:     platform.Bienport,
+		BaseURL:      "https://apigw.bienport.com/api",
+		Username:     "bienport.demo",
+		Token:        testToken,
+		TokenType:    "Bearer",
+		ExpiresAt:    time.Date(2025, 11, 23, 16, 53, 37, 0, time.UTC),
+		ObtainedAt:   time.Date(2025, 8, 25, 16, 53, 37, 0, time.UTC),
+		RefreshToken: testRefreshToken,
+		MQTTUsername: "mqttuser",
+		MQTTPassword: testMQTTPassword,
+		Profile:      platform.Profile{UserID: "20641", OrganizationIDs: []string{"20635"}},
+	}
+}
+
+func TestSessionFormattingHidesSecrets(t *testing.T) {
+	s := secretSession()
+	want := `BienPort session for "bienport.demo" (expires 2025-11-23T16:53:37Z)`
+	if s.String() != want {
+		t.Errorf("String() = %q, want %q", s.String(), want)
+	}
+	if s.GoString() != want {
+		t.Errorf("GoString() = %q, want %q", s.GoString(), want)
+	}
+	unknown := &platform.Session{Platform: platform.Monogoto, Username: "demo@monogoto.io", Token: testToken}
+	if got := unknown.String(); got != `Monogoto session for "demo@monogoto.io" (expires unknown)` {
+		t.Errorf("String() without expiry = %q", got)
+	}
+
+	check := func(label string, outs []string) {
+		t.Helper()
+		for _, out := range outs {
+			for _, secret := range []string{testToken, testRefreshToken, testMQTTPassword} {
+				if strings.Contains(out, secret) {
+					t.Errorf("%s: formatted session holds a secret: %q", label, out)
+				}
+			}
+		}
+	}
+	check("pointer", formatAll(s))
+	// A Session value printed by mistake (a dereferenced pointer, or a
+	// struct that holds a Session by value) must be just as safe.
+	check("value", formatAll(*s))
+	check("nested value", []string{fmt.Sprintf("%+v", struct{ S platform.Session }{*s})})
+}
+
+func TestAuthorizationHeaderAndHeaders(t *testing.T) {
+	s := &platform.Session{Platform: platform.Bienport, Token: "abc",
+		Profile: platform.Profile{OrganizationIDs: []string{"20635", "20700"}}}
+	if got := s.AuthorizationHeader(); got != "Bearer abc" {
+		t.Errorf("AuthorizationHeader() = %q", got)
+	}
+	want := map[string]string{"Authorization": "Bearer abc", "OrganizationId": "20635"}
+	if got := s.Headers(); !reflect.DeepEqual(got, want) {
+		t.Errorf("BienPort Headers() = %v, want %v", got, want)
+	}
+	s.Profile.OrganizationID = "20700"
+	if got := s.Headers()["OrganizationId"]; got != "20700" {
+		t.Errorf("explicit OrganizationID not preferred: %q", got)
+	}
+
+	m := &platform.Session{Platform: platform.Monogoto, Token: "t", TokenType: "JWT",
+		Profile: platform.Profile{CustomerID: "cid_1", OrganizationID: "org"}}
+	want = map[string]string{"Authorization": "JWT t", "apikey": "cid_1"}
+	if got := m.Headers(); !reflect.DeepEqual(got, want) {
+		t.Errorf("Monogoto Headers() = %v, want %v", got, want)
+	}
+	m.Profile.CustomerID = ""
+	if got := m.Headers(); len(got) != 1 {
+		t.Errorf("Monogoto Headers() without customer ID = %v", got)
+	}
+
+	c := &platform.Session{Platform: platform.Coiote, Token: "c", Profile: platform.Profile{OrganizationID: "x", CustomerID: "y"}}
+	if got := c.Headers(); !reflect.DeepEqual(got, map[string]string{"Authorization": "Bearer c"}) {
+		t.Errorf("Coiote Headers() = %v", got)
+	}
+	none := &platform.Session{Platform: platform.Bienport, Token: "b"}
+	if got := none.Headers(); len(got) != 1 {
+		t.Errorf("BienPort Headers() without organization = %v", got)
+	}
+}
+
+func TestProfileHelpers(t *testing.T) {
+	p := &platform.Profile{Permissions: map[string][]string{"Users": {"view"}, "API": {"view"}, "Things": nil}}
+	if got := p.PermissionNames(); !reflect.DeepEqual(got, []string{"API", "Things", "Users"}) {
+		t.Errorf("PermissionNames() = %v", got)
+	}
+	if got := (&platform.Profile{}).PermissionNames(); len(got) != 0 {
+		t.Errorf("empty PermissionNames() = %v", got)
+	}
+	if got := (&platform.Profile{}).PrimaryOrganizationID(); got != "" {
+		t.Errorf("empty PrimaryOrganizationID() = %q", got)
+	}
+}
+
+func TestProfileHoldsNoSecretField(t *testing.T) {
+	// The profile may land in Terraform state: its JSON form must not have
+	// any field whose name suggests a secret.
+	b, err := json.Marshal(platform.Profile{
+		Monogoto: &platform.MonogotoExtras{}, Coiote: &platform.CoioteExtras{}, Bienport: &platform.BienportExtras{},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lower := strings.ToLower(string(b))
+	for _, bad := range []string{"password", "token", "secret"} {
+		if strings.Contains(lower, bad) {
+			t.Errorf("profile JSON has a %q field: %s", bad, b)
+		}
+	}
+}
