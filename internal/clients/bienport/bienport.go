@@ -61,7 +61,7 @@ func Login(ctx context.Context, c *httpx.Client, cr platform.Credentials) (*plat
 }
 
 func login(ctx context.Context, c *httpx.Client, cr platform.Credentials) (*platform.Session, error) {
-	body, err := json.Marshal(struct {
+	body, err := json.Marshal(struct { //nolint:gosec // G117: the login request must carry the password.
 		ScreenName string `json:"screenName"`
 		Password   string `json:"password"`
 		RememberMe bool   `json:"rememberMe"`

@@ -166,9 +166,6 @@ func (c *Client) Config() Config { return c.cfg }
 // CloseIdleConnections releases pooled connections.
 func (c *Client) CloseIdleConnections() { c.http.CloseIdleConnections() }
 
-// errCrossHostRedirect marks a redirect that was not followed.
-var errCrossHostRedirect = errors.New("redirect to another host refused")
-
 // errTooManyRedirects ends a redirect loop; classify reports it as
 // KindRedirect, which is not retried.
 var errTooManyRedirects = errors.New("too many redirects")

@@ -76,7 +76,7 @@ func NumericDate(claims map[string]any, name string) (time.Time, bool) {
 	case int64:
 		f = float64(n)
 	case string:
-		var num json.Number = json.Number(strings.TrimSpace(n))
+		num := json.Number(strings.TrimSpace(n))
 		x, err := num.Float64()
 		if err != nil {
 			return time.Time{}, false
