@@ -87,10 +87,11 @@ func noSecrets(t *testing.T, srv *mock.Server, msg string) {
 	}
 }
 
-func near(t *testing.T, what string, got, want time.Time) {
+// expiresNear checks a session's expiry against the expected one.
+func expiresNear(t *testing.T, got, want time.Time) {
 	t.Helper()
 	if d := got.Sub(want); d < -5*time.Second || d > 5*time.Second {
-		t.Errorf("%s = %s, want about %s", what, got.UTC().Format(time.RFC3339), want.UTC().Format(time.RFC3339))
+		t.Errorf("ExpiresAt = %s, want about %s", got.UTC().Format(time.RFC3339), want.UTC().Format(time.RFC3339))
 	}
 }
 
@@ -111,7 +112,7 @@ func TestMockMonogotoSeedFieldForField(t *testing.T) {
 			if !slices.Contains(srv.IssuedSecrets(), s.RefreshToken) {
 				t.Error("the refresh token is not one the mock issued")
 			}
-			near(t, "ExpiresAt", s.ExpiresAt, time.Now().Add(mock.DefaultMonogotoTokenLifetime))
+			expiresNear(t, s.ExpiresAt, time.Now().Add(mock.DefaultMonogotoTokenLifetime))
 			p := s.Profile
 			want := map[string][2]string{
 				"UserID":         {p.UserID, acct.UserID},
@@ -182,7 +183,7 @@ func TestMockCoioteSeedFieldForField(t *testing.T) {
 				t.Error("token is not the one the mock issued last")
 			}
 			// 201 Created with expires_in "300" (a string).
-			near(t, "ExpiresAt", s.ExpiresAt, time.Now().Add(300*time.Second))
+			expiresNear(t, s.ExpiresAt, time.Now().Add(300*time.Second))
 			p := s.Profile
 			ex := p.Coiote
 			checks := map[string][2]string{
@@ -251,7 +252,7 @@ func TestMockCoioteServiceAccount(t *testing.T) {
 	if s.Token != srv.LastToken(platform.Coiote) || s.Username != mock.SeedCoioteClient.ClientID {
 		t.Error("service-account session is not the mock's last token or names the wrong principal")
 	}
-	near(t, "ExpiresAt", s.ExpiresAt, time.Now().Add(300*time.Second)) // numeric expires_in
+	expiresNear(t, s.ExpiresAt, time.Now().Add(300*time.Second)) // numeric expires_in
 	if srv.Count(platform.Coiote, mock.EndpointClientCredentials) != 1 || srv.Count(platform.Coiote, mock.EndpointLogin) != 0 {
 		t.Errorf("counts %v", srv.Counts(platform.Coiote))
 	}
@@ -272,7 +273,7 @@ func TestMockBienportSeedFieldForField(t *testing.T) {
 				!slices.Contains(srv.IssuedSecrets(), s.MQTTPassword) {
 				t.Error("token or MQTT credentials are not the mock's")
 			}
-			near(t, "ExpiresAt", s.ExpiresAt, time.Now().Add(mock.DefaultBienportLifetime))
+			expiresNear(t, s.ExpiresAt, time.Now().Add(mock.DefaultBienportLifetime))
 			p := s.Profile
 			var wantOrgs []string
 			for _, id := range acct.OrganizationIDs {
@@ -333,7 +334,7 @@ func TestMockBienportRememberMe(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	near(t, "ExpiresAt", s.ExpiresAt, time.Now().Add(mock.DefaultBienportRememberMeLifetime))
+	expiresNear(t, s.ExpiresAt, time.Now().Add(mock.DefaultBienportRememberMeLifetime))
 }
 
 // faultCase is one row of the error table: a fault installed on the login

@@ -5,7 +5,9 @@ package provider_test
 // validation and configuration, then per block a validation and an Open
 // (ephemeral iotauth_token) or a Read (iotauth_user_profile). The mock
 // platforms run in-process with no added latency. `make bench` runs these
-// with -benchmem and profiles BenchmarkProvider100Blocks.
+// with -benchmem; `go test -run '^$' -bench Provider100Blocks -cpuprofile
+// cpu.prof` profiles the provider's code path without Terraform (make bench
+// profiles the provider under Terraform with bench/cmd/provprof).
 
 import (
 	"context"
