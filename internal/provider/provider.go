@@ -221,7 +221,8 @@ func (p *iotauthProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 			"request_timeout": durationAttribute("How long one HTTP request may take, from sending it to reading "+
 				"the whole answer.", envRequestTimeout, defaultRequestTimeout, minRequestTimeout, maxRequestTimeout),
 			"max_retries": schema.Int64Attribute{
-				Optional: true,
+				CustomType: wholeNumberType{lo: minMaxRetries, hi: maxMaxRetries},
+				Optional:   true,
 				MarkdownDescription: "How many times a request that failed in a way worth retrying (network error, " +
 					"HTTP 429 or 5xx) is sent again, from `0` (never) to `10`. Rejected credentials are never retried." +
 					envNote(envMaxRetries, fmt.Sprintf("`%d`", defaultMaxRetries)),
