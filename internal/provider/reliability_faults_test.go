@@ -18,9 +18,9 @@ import (
 	"github.com/iotauth/terraform-provider-iotauth/internal/clients/platform"
 )
 
-// faultLimit bounds every failing run, init included. Each fault that
-// would otherwise hang (slow answers, 5xx forever, a 2-minute Retry-After)
-// lasts far longer than this.
+// faultLimit bounds every failing run, init included. The faults that
+// could hang a client (a 60s answer, a 2-minute or 10-minute Retry-After,
+// 5xx forever) would each take longer than this if not cut short.
 const faultLimit = 40 * time.Second
 
 // slowAnswer is the latency of a "slow" platform: far beyond the 1s
