@@ -85,11 +85,11 @@ func (a artifacts) names() []string {
 	return out
 }
 
-// secretsConfig uses every secret the provider returns on every platform
-// (in a provisioner's environment, the way the README shows), signs in
-// with per-block credentials from ephemeral variables (a second Monogoto
-// user and a Coiote service account), and reads every platform's profile.
-// Every password comes from the environment, never from the configuration.
+// secretsConfig is leakConfig (every platform's token in a provisioner's
+// environment, every platform's profile) plus what it leaves out: per-block
+// credentials from ephemeral variables (a second Monogoto user and a
+// Coiote service account) and Monogoto's refresh token. Every password
+// comes from the environment, never from the configuration.
 func secretsConfig() string {
 	return `terraform {
   required_providers {
@@ -112,8 +112,7 @@ variable "coiote_client_secret" {
   sensitive = true
   ephemeral = true
 }
-
-` + everyPlatform(tokenBlock) + everyPlatform(profileBlock) + `
+` + leakConfig + `
 ephemeral "iotauth_token" "viewer" {
   platform = "monogoto"
   username = "` + mock.SeedMonogotoViewer.UserName + `"
@@ -126,25 +125,19 @@ ephemeral "iotauth_token" "service" {
   client_secret = var.coiote_client_secret
 }
 
-resource "terraform_data" "use" {
-  input = [data.iotauth_user_profile.monogoto.id, data.iotauth_user_profile.coiote.id, data.iotauth_user_profile.bienport.id]
-
+resource "terraform_data" "more" {
   provisioner "local-exec" {
-    command = "test -n \"$MA\" && test -n \"$MR\" && test -n \"$V\" && test -n \"$C\" && test -n \"$S\" && test -n \"$B\" && test -n \"$MQ\""
+    command = "test -n \"$R\" && test -n \"$V\" && test -n \"$S\""
     environment = {
-      MA = ephemeral.iotauth_token.monogoto.headers["Authorization"]
-      MR = ephemeral.iotauth_token.monogoto.refresh_token
-      V  = ephemeral.iotauth_token.viewer.authorization_header
-      C  = ephemeral.iotauth_token.coiote.token
-      S  = ephemeral.iotauth_token.service.authorization_header
-      B  = ephemeral.iotauth_token.bienport.headers["Authorization"]
-      MQ = ephemeral.iotauth_token.bienport.mqtt_password
+      R = ephemeral.iotauth_token.m.refresh_token
+      V = ephemeral.iotauth_token.viewer.authorization_header
+      S = ephemeral.iotauth_token.service.headers["Authorization"]
     }
   }
 }
 
 output "user_ids" {
-  value = [data.iotauth_user_profile.monogoto.user_id, data.iotauth_user_profile.coiote.user_id, data.iotauth_user_profile.bienport.user_id]
+  value = [data.iotauth_user_profile.m.user_id, data.iotauth_user_profile.c.user_id, data.iotauth_user_profile.b.user_id]
 }
 `
 }
