@@ -100,18 +100,20 @@ func run(ctx context.Context, o *options) (int, error) {
 		}
 	}
 
-	// The jobs of each latency. Runs are interleaved (run 1 of every
-	// cell, then run 2, ...) so that drift in the machine's speed spreads
-	// over all cells. The floor and the framework floor (stub provider)
-	// do no network I/O: they are measured once, with the first latency.
-	jobsAt := func(li int, lat time.Duration) []job {
-		var jobs []job
-		for r := 1; r <= o.runs; r++ {
-			for _, n := range o.sizes {
-				for _, s := range all {
-					if s.n != n {
-						continue
-					}
+	// Every cell's runs are interleaved with every other cell's (run 1 of
+	// all cells and latencies, then run 2, ...), with one mock per latency
+	// running throughout, so that drift in the machine's speed (other
+	// work on it) spreads over all cells instead of biasing one latency.
+	// The floor and the framework floor (stub provider) do no network
+	// I/O: they are measured once per run, not per latency.
+	var jobs []job
+	for r := 1; r <= o.runs; r++ {
+		for _, n := range o.sizes {
+			for _, s := range all {
+				if s.n != n {
+					continue
+				}
+				for li, lat := range o.latencies {
 					var variants []string
 					switch {
 					case s.kind == kindFloor && li == 0:
@@ -130,12 +132,8 @@ func run(ctx context.Context, o *options) (int, error) {
 				}
 			}
 		}
-		return jobs
 	}
-	total := 0
-	for li, lat := range o.latencies {
-		total += len(jobsAt(li, lat))
-	}
+	total := len(jobs)
 
 	var results []measurement
 	done := 0
@@ -206,23 +204,28 @@ func run(ctx context.Context, o *options) (int, error) {
 		return 0, err
 	}
 
-	for li, lat := range o.latencies {
-		err := func() error {
+	if err := func() error {
+		mocks := map[time.Duration]*mockServer{}
+		defer func() {
+			for _, m := range mocks {
+				m.stop()
+			}
+		}()
+		for _, lat := range o.latencies {
 			m, err := startMock(ctx, o.mock, filepath.Join(work, fmt.Sprintf("mock-%dms", lat.Milliseconds())), lat)
 			if err != nil {
 				return err
 			}
-			defer m.stop()
-			for _, j := range jobsAt(li, lat) {
-				if err := measure(m, j); err != nil {
-					return err
-				}
-			}
-			return nil
-		}()
-		if err != nil {
-			return 0, err
+			mocks[lat] = m
 		}
+		for _, j := range jobs {
+			if err := measure(mocks[j.latency], j); err != nil {
+				return err
+			}
+		}
+		return nil
+	}(); err != nil {
+		return 0, err
 	}
 
 	if o.profileProvider != "" && o.profileDir != "" {
@@ -376,7 +379,7 @@ func summariseProfiles(ctx context.Context, o *options) error {
 		if len(profs) == 0 {
 			continue
 		}
-		args := append([]string{"tool", "pprof", "-top", "-cum", "-nodecount=400", o.profileProvider}, profs...)
+		args := append([]string{"tool", "pprof", "-top", "-cum", "-nodecount=5000", "-nodefraction=0", o.profileProvider}, profs...)
 		out, err := exec.CommandContext(ctx, "go", args...).Output() //nolint:gosec // G204: the benchmark runs pprof.
 		if err != nil {
 			return fmt.Errorf("go tool pprof: %w", err)

@@ -27,7 +27,7 @@ const (
 func (k kind) title() string {
 	switch k {
 	case kindFloor:
-		return "floor: no provider, N terraform_data with a static string"
+		return "Floor: no provider, N terraform_data with a static string"
 	case kindToken:
 		return "N ephemeral `iotauth_token` blocks"
 	case kindData:

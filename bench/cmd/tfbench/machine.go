@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -18,6 +19,10 @@ type machineInfo struct {
 	kernel    string
 	goVersion string
 	terraform string
+	// damon describes an active DAMON memory scheme (kdamond), which pages
+	// out memory not touched for a while: a binary run less often than
+	// another then starts slower. Empty when none is active.
+	damon string
 }
 
 func describeMachine(tfVersion string) machineInfo {
@@ -42,7 +47,33 @@ func describeMachine(tfVersion string) machineInfo {
 	if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
 		m.kernel = strings.TrimSpace(string(b))
 	}
+	m.damon = damonSchemes()
 	return m
+}
+
+// damonSchemes lists the actions of the DAMON schemes of running kdamonds.
+func damonSchemes() string {
+	states, err := filepath.Glob("/sys/kernel/mm/damon/admin/kdamonds/*/state")
+	if err != nil {
+		return ""
+	}
+	var actions []string
+	for _, st := range states {
+		b, err := os.ReadFile(st) //nolint:gosec // G304: a fixed sysfs path.
+		if err != nil || strings.TrimSpace(string(b)) != "on" {
+			continue
+		}
+		files, err := filepath.Glob(filepath.Join(filepath.Dir(st), "contexts", "*", "schemes", "*", "action"))
+		if err != nil {
+			continue
+		}
+		for _, f := range files {
+			if a, err := os.ReadFile(f); err == nil { //nolint:gosec // G304: a fixed sysfs path.
+				actions = append(actions, strings.TrimSpace(string(a)))
+			}
+		}
+	}
+	return strings.Join(actions, ", ")
 }
 
 // procField returns the first "name: value" value in a /proc file.
@@ -70,5 +101,9 @@ func (m machineInfo) markdown() string {
 		osName += " (kernel " + m.kernel + ")"
 	}
 	fmt.Fprintf(&b, "| %s | %d | %.1f GiB | %s | %s | %s |\n", m.cpuModel, m.cores, m.memGiB, osName, m.goVersion, m.terraform)
+	if m.damon != "" {
+		fmt.Fprintf(&b, "\nThe kernel runs DAMON memory schemes (kdamond: %s): pages not touched for a while are reclaimed, so "+
+			"a binary that runs less often than another can pay page faults at start.\n", m.damon)
+	}
 	return b.String()
 }

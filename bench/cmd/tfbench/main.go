@@ -131,6 +131,13 @@ func parseFlags(args []string) (*options, error) {
 	if o.latencies, err = parseList(latencies, parseLatency); err != nil {
 		return nil, fmt.Errorf("-latencies: %w", err)
 	}
+	seen := map[time.Duration]bool{}
+	for _, l := range o.latencies {
+		if seen[l] {
+			return nil, fmt.Errorf("-latencies: %s given twice", l)
+		}
+		seen[l] = true
+	}
 	if o.sizes, err = parseList(sizes, parseSize); err != nil {
 		return nil, fmt.Errorf("-sizes: %w", err)
 	}

@@ -21,6 +21,7 @@ var profileBuckets = []profileBucket{
 	{"every RPC (gRPC server, per block)", "google.golang.org/grpc.(*Server).handleStream"},
 	{"… ValidateEphemeralResourceConfig RPCs", "github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server.(*server).ValidateEphemeralResourceConfig"},
 	{"… OpenEphemeralResource RPCs", "github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server.(*server).OpenEphemeralResource"},
+	{"… ValidateDataResourceConfig RPCs", "github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server.(*server).ValidateDataResourceConfig"},
 	{"… ReadDataSource RPCs", "github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server.(*server).ReadDataSource"},
 	{"SDK/framework/provider log lines formatted as JSON (go-hclog)", "github.com/hashicorp/go-hclog.(*intLogger).log"},
 	{"framework reflection: struct tags (a regexp compiled per field per call)", "github.com/hashicorp/terraform-plugin-framework/internal/reflect.getStructTags"},
@@ -49,7 +50,8 @@ func parsePprofTop(path string) (pprofTop, error) {
 	inTable := false
 	for _, line := range strings.Split(string(raw), "\n") {
 		if i := strings.Index(line, "Total samples = "); i >= 0 {
-			t.total = strings.TrimSpace(line[i+len("Total samples = "):])
+			total, _, _ := strings.Cut(strings.TrimSpace(line[i+len("Total samples = "):]), " ")
+			t.total = total
 		}
 		f := strings.Fields(line)
 		if len(f) >= 5 && f[0] == "flat" && f[1] == "flat%" {
@@ -79,7 +81,12 @@ func profileMarkdown(dir string, n int, note string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	sort.Strings(files)
+	// token before data, plan before apply.
+	rank := func(f string) string {
+		n := filepath.Base(f)
+		return strings.NewReplacer("token", "0", "data", "1", "plan", "0", "apply", "1").Replace(n)
+	}
+	sort.Slice(files, func(i, j int) bool { return rank(files[i]) < rank(files[j]) })
 	var tops []pprofTop
 	for _, f := range files {
 		t, err := parsePprofTop(f)
@@ -96,7 +103,7 @@ func profileMarkdown(dir string, n int, note string) (string, error) {
 	if note != "" {
 		b.WriteString(strings.TrimSpace(note) + "\n\n")
 	}
-	b.WriteString("Share of the provider processes' CPU samples spent in each function and what it calls (cumulative; the rows overlap).\n\n")
+	b.WriteString("Share of the provider processes' CPU samples spent in each function and what it calls (cumulative; the rows overlap; – means no sample).\n\n")
 	b.WriteString("| where |")
 	for _, t := range tops {
 		fmt.Fprintf(&b, " %s |", t.name)

@@ -70,7 +70,7 @@ Showing nodes accounting for 534ms, 84.23% of 634ms total
 	if err != nil {
 		t.Fatal(err)
 	}
-	if top.name != "token-plan" || top.total != "634ms (26.45%)" {
+	if top.name != "token-plan" || top.total != "634ms" {
 		t.Errorf("name %q, total %q", top.name, top.total)
 	}
 	if got := top.cum["google.golang.org/grpc.(*Server).handleStream"]; got != "47.63%" {
