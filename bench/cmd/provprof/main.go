@@ -33,6 +33,15 @@ func main() {
 			log.Fatal(err.Error())
 		}
 	}
+	// The real provider's main turns the SDK's log formatting off when
+	// Terraform discards it; do the same so the profile matches.
+	if os.Getenv("TF_LOG") == "" && os.Getenv("TF_LOG_PROVIDER") == "" {
+		for _, name := range []string{"TF_LOG_SDK", "TF_LOG_SDK_PROTO", "TF_LOG_SDK_FRAMEWORK", "TF_LOG_PROVIDER", "TF_LOG_PROVIDER_IOTAUTH_HTTP"} {
+			if _, set := os.LookupEnv(name); !set {
+				_ = os.Setenv(name, "off")
+			}
+		}
+	}
 	err := providerserver.Serve(context.Background(), provider.New("bench", "none"), providerserver.ServeOpts{
 		Address:         "registry.terraform.io/iotauth/iotauth",
 		ProtocolVersion: 6,

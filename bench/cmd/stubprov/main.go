@@ -14,6 +14,7 @@ package main
 import (
 	"context"
 	"log"
+	"os"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	dsschema "github.com/hashicorp/terraform-plugin-framework/datasource/schema"
@@ -27,6 +28,16 @@ import (
 )
 
 func main() {
+	// Same log settings as the real provider's main (see quietLogsUnlessCollected
+	// there), so that the floor measures the framework, not log formatting
+	// the real provider no longer does.
+	if os.Getenv("TF_LOG") == "" && os.Getenv("TF_LOG_PROVIDER") == "" {
+		for _, name := range []string{"TF_LOG_SDK", "TF_LOG_SDK_PROTO", "TF_LOG_SDK_FRAMEWORK", "TF_LOG_PROVIDER"} {
+			if _, set := os.LookupEnv(name); !set {
+				_ = os.Setenv(name, "off")
+			}
+		}
+	}
 	err := providerserver.Serve(context.Background(), func() provider.Provider { return stubProvider{} }, providerserver.ServeOpts{
 		Address:         "registry.terraform.io/iotauth/iotauth",
 		ProtocolVersion: 6,
