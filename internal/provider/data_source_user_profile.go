@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/iotauth/terraform-provider-iotauth/internal/clients/platform"
@@ -267,11 +268,20 @@ func (d *userProfileDataSource) Read(ctx context.Context, req datasource.ReadReq
 	if s == nil {
 		return
 	}
+	if cached, ok := d.data.profileStates.Load(s); ok {
+		if v, ok := cached.(tftypes.Value); ok {
+			resp.State.Raw = v
+			return
+		}
+	}
 	resp.Diagnostics.Append(m.fill(ctx, p, &s.Profile)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+	if !resp.Diagnostics.HasError() {
+		d.data.profileStates.Store(s, resp.State.Raw)
+	}
 	tflog.Debug(ctx, "Read an iotauth_user_profile", map[string]any{"platform": string(p), "id": m.ID.ValueString()})
 }
 

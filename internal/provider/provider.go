@@ -88,6 +88,12 @@ type providerData struct {
 	// manager is nil when a shared HTTP setting was unknown at configure time.
 	manager   *clients.Manager
 	platforms map[platform.Name]platformSettings
+	// profileStates maps a *platform.Session to the iotauth_user_profile
+	// state built from it: every data source that shares a session gets
+	// the same state, and building it (about 60 permission lists for a
+	// Monogoto admin) is the costliest part of a read (measured with make
+	// bench). Sessions are few per process, so the map stays small.
+	profileStates sync.Map
 }
 
 // settings returns the provider settings of p.
