@@ -8,30 +8,9 @@ import (
 	"time"
 
 	"github.com/iotauth/terraform-provider-iotauth/internal/clients/bienport"
+	"github.com/iotauth/terraform-provider-iotauth/internal/clients/clienttest"
 	"github.com/iotauth/terraform-provider-iotauth/internal/clients/platform"
 )
-
-// echoed returns a string of body (8 bytes or longer, key or value) that
-// decode's error repeats: each in turn is replaced by a marker of the same
-// length, and a message holding the marker echoes the body. It checks at
-// most 64 strings, to keep the fuzzer fast on large inputs.
-func echoed(body []byte, decode func([]byte) error) string {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	checked := 0
-	for tok, err := dec.Token(); err == nil && checked < 64; tok, err = dec.Token() {
-		s, ok := tok.(string)
-		quoted := []byte(`"` + s + `"`)
-		if !ok || len(s) < 8 || !bytes.Contains(body, quoted) {
-			continue
-		}
-		checked++
-		marker := strings.Repeat("Q", len(s))
-		if derr := decode(bytes.ReplaceAll(body, quoted, []byte(`"`+marker+`"`))); derr != nil && strings.Contains(derr.Error(), marker) {
-			return s
-		}
-	}
-	return ""
-}
 
 func FuzzDecodeLogin(f *testing.F) {
 	f.Add(readFixture(f, "seed003_login.json"))
@@ -59,7 +38,7 @@ func FuzzDecodeLogin(f *testing.F) {
 			if !ok || e.Kind != platform.KindMalformed {
 				t.Fatalf("error %T %v, want a KindMalformed *platform.Error", err, err)
 			}
-			if v := echoed(body, decode); v != "" {
+			if v := clienttest.Echoed(body, decode); v != "" {
 				t.Fatalf("message %q echoes %q from the body", e.Error(), v)
 			}
 			return

@@ -8,31 +8,10 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/iotauth/terraform-provider-iotauth/internal/clients/clienttest"
 	"github.com/iotauth/terraform-provider-iotauth/internal/clients/monogoto"
 	"github.com/iotauth/terraform-provider-iotauth/internal/clients/platform"
 )
-
-// echoed returns a string of body (8 bytes or longer, key or value) that
-// decode's error repeats: each in turn is replaced by a marker of the same
-// length, and a message holding the marker echoes the body. It checks at
-// most 64 strings, to keep the fuzzer fast on large inputs.
-func echoed(body []byte, decode func([]byte) error) string {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	checked := 0
-	for tok, err := dec.Token(); err == nil && checked < 64; tok, err = dec.Token() {
-		s, ok := tok.(string)
-		quoted := []byte(`"` + s + `"`)
-		if !ok || len(s) < 8 || !bytes.Contains(body, quoted) {
-			continue
-		}
-		checked++
-		marker := strings.Repeat("Q", len(s))
-		if derr := decode(bytes.ReplaceAll(body, quoted, []byte(`"`+marker+`"`))); derr != nil && strings.Contains(derr.Error(), marker) {
-			return s
-		}
-	}
-	return ""
-}
 
 // checkDecode asserts the fuzz properties shared by the decoders.
 func checkDecode(t *testing.T, body []byte, decode func([]byte) error, s *platform.Session, err error) {
@@ -45,7 +24,7 @@ func checkDecode(t *testing.T, body []byte, decode func([]byte) error, s *platfo
 		if !ok || e.Kind != platform.KindMalformed {
 			t.Fatalf("error %T %v, want a KindMalformed *platform.Error", err, err)
 		}
-		if v := echoed(body, decode); v != "" {
+		if v := clienttest.Echoed(body, decode); v != "" {
 			t.Fatalf("message %q echoes %q from the body", e.Error(), v)
 		}
 		return
@@ -110,11 +89,11 @@ func FuzzDecodeV1Token(f *testing.F) {
 func TestEchoedValueDetectsEcho(t *testing.T) {
 	body := []byte(`{"token":"abcdefgh-secret","n":1}`)
 	echo := func(b []byte) error { return fmt.Errorf("bad body %s", b) }
-	if v := echoed(body, echo); v != "abcdefgh-secret" {
+	if v := clienttest.Echoed(body, echo); v != "abcdefgh-secret" {
 		t.Errorf("echo not detected: %q", v)
 	}
 	fixed := func([]byte) error { return fmt.Errorf("no abcdefgh-secret here, but it is the template") }
-	if v := echoed(body, fixed); v != "" {
+	if v := clienttest.Echoed(body, fixed); v != "" {
 		t.Errorf("template text reported as an echo of %q", v)
 	}
 }
