@@ -6,8 +6,6 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
-	"github.com/hashicorp/terraform-plugin-framework/attr"
-	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral/schema"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -35,35 +33,26 @@ type tokenEphemeralResource struct {
 
 func newTokenEphemeralResource() ephemeral.EphemeralResource { return &tokenEphemeralResource{} }
 
-// tokenModel is the iotauth_token block and its result.
+// tokenModel is the iotauth_token block and its result. It is read by
+// tokenArgs and written by value, never through the framework's reflection.
 type tokenModel struct {
-	Platform     types.String `tfsdk:"platform"`
-	BaseURL      types.String `tfsdk:"base_url"`
-	Username     types.String `tfsdk:"username"`
-	Password     types.String `tfsdk:"password"`
-	ClientID     types.String `tfsdk:"client_id"`
-	ClientSecret types.String `tfsdk:"client_secret"`
-	RememberMe   types.Bool   `tfsdk:"remember_me"`
+	Platform types.String
+	blockOverrides
 
-	Token               types.String `tfsdk:"token"`
-	TokenType           types.String `tfsdk:"token_type"`
-	AuthorizationHeader types.String `tfsdk:"authorization_header"`
-	Headers             types.Map    `tfsdk:"headers"`
-	ExpiresAt           types.String `tfsdk:"expires_at"`
-	CustomerID          types.String `tfsdk:"customer_id"`
-	UserID              types.String `tfsdk:"user_id"`
-	OrganizationID      types.String `tfsdk:"organization_id"`
-	RefreshToken        types.String `tfsdk:"refresh_token"`
-	MQTTUsername        types.String `tfsdk:"mqtt_username"`
-	MQTTPassword        types.String `tfsdk:"mqtt_password"`
+	Token               types.String
+	TokenType           types.String
+	AuthorizationHeader types.String
+	Headers             tftypes.Value // map of strings
+	ExpiresAt           types.String
+	CustomerID          types.String
+	UserID              types.String
+	OrganizationID      types.String
+	RefreshToken        types.String
+	MQTTUsername        types.String
+	MQTTPassword        types.String
 }
 
-func (m *tokenModel) overrides() blockOverrides {
-	return blockOverrides{
-		BaseURL: m.BaseURL, Username: m.Username, Password: m.Password,
-		ClientID: m.ClientID, ClientSecret: m.ClientSecret, RememberMe: m.RememberMe,
-	}
-}
+func (m *tokenModel) overrides() blockOverrides { return m.blockOverrides }
 
 // setUnknown marks every result unknown: the provider's settings are not
 // known yet (planning), so the login waits for apply.
@@ -74,7 +63,7 @@ func (m *tokenModel) setUnknown() {
 	} {
 		*v = types.StringUnknown()
 	}
-	m.Headers = types.MapUnknown(types.StringType)
+	m.Headers = tftypes.NewValue(tftypes.Map{ElementType: tftypes.String}, tftypes.UnknownValue)
 }
 
 // Metadata names the ephemeral resource iotauth_token.
@@ -221,25 +210,31 @@ func (r *tokenEphemeralResource) ValidateConfig(ctx context.Context, req ephemer
 	tflog.Trace(ctx, "Validated an iotauth_token block")
 }
 
-// tokenAttrTypes is the ephemeral resource's schema as attribute types.
-var tokenAttrTypes = map[string]attr.Type{
-	"platform": types.StringType, "base_url": types.StringType, "username": types.StringType, "password": types.StringType,
-	"client_id": types.StringType, "client_secret": types.StringType, "remember_me": types.BoolType,
-	"token": types.StringType, "token_type": types.StringType, "authorization_header": types.StringType,
-	"headers": types.MapType{ElemType: types.StringType}, "expires_at": types.StringType, "customer_id": types.StringType,
-	"user_id": types.StringType, "organization_id": types.StringType, "refresh_token": types.StringType,
-	"mqtt_username": types.StringType, "mqtt_password": types.StringType,
-}
+// tokenObjectType is the ephemeral resource's schema as a Terraform type
+// (TestTokenObjectTypeMatchesSchema compares it with the schema).
+var tokenObjectType = tftypes.Object{AttributeTypes: map[string]tftypes.Type{
+	"platform": tftypes.String, "base_url": tftypes.String, "username": tftypes.String, "password": tftypes.String,
+	"client_id": tftypes.String, "client_secret": tftypes.String, "remember_me": tftypes.Bool,
+	"token": tftypes.String, "token_type": tftypes.String, "authorization_header": tftypes.String,
+	"headers": tftypes.Map{ElementType: tftypes.String}, "expires_at": tftypes.String, "customer_id": tftypes.String,
+	"user_id": tftypes.String, "organization_id": tftypes.String, "refresh_token": tftypes.String,
+	"mqtt_username": tftypes.String, "mqtt_password": tftypes.String,
+}}
 
-// object is the model as one object value, set without reflection.
-func (m *tokenModel) object() (types.Object, diag.Diagnostics) {
-	return types.ObjectValue(tokenAttrTypes, map[string]attr.Value{
-		"platform": m.Platform, "base_url": m.BaseURL, "username": m.Username, "password": m.Password,
-		"client_id": m.ClientID, "client_secret": m.ClientSecret, "remember_me": m.RememberMe,
-		"token": m.Token, "token_type": m.TokenType, "authorization_header": m.AuthorizationHeader,
-		"headers": m.Headers, "expires_at": m.ExpiresAt, "customer_id": m.CustomerID, "user_id": m.UserID,
-		"organization_id": m.OrganizationID, "refresh_token": m.RefreshToken,
-		"mqtt_username": m.MQTTUsername, "mqtt_password": m.MQTTPassword,
+// value is the model as the result's raw value. Open sets resp.Result.Raw
+// with it instead of calling resp.Result.Set: Set reflects on the value and
+// walks every attribute path against the schema, which was the largest
+// part of Open's allocations (make bench), and the result has no blocks
+// for Set's null-block handling to act on.
+func (m *tokenModel) value() tftypes.Value {
+	return tftypes.NewValue(tokenObjectType, map[string]tftypes.Value{
+		"platform": tfString(m.Platform), "base_url": tfString(m.BaseURL), "username": tfString(m.Username),
+		"password": tfString(m.Password), "client_id": tfString(m.ClientID), "client_secret": tfString(m.ClientSecret),
+		"remember_me": tfBool(m.RememberMe),
+		"token":       tfString(m.Token), "token_type": tfString(m.TokenType), "authorization_header": tfString(m.AuthorizationHeader),
+		"headers": m.Headers, "expires_at": tfString(m.ExpiresAt), "customer_id": tfString(m.CustomerID),
+		"user_id": tfString(m.UserID), "organization_id": tfString(m.OrganizationID), "refresh_token": tfString(m.RefreshToken),
+		"mqtt_username": tfString(m.MQTTUsername), "mqtt_password": tfString(m.MQTTPassword),
 	})
 }
 
@@ -274,7 +269,7 @@ func (r *tokenEphemeralResource) Open(ctx context.Context, req ephemeral.OpenReq
 	case credentialsUnknown:
 		tflog.Debug(ctx, "The provider settings are not known yet: the token will be known after apply", map[string]any{"platform": string(p)})
 		m.setUnknown()
-		resp.Diagnostics.Append(resp.Result.Set(ctx, &m)...)
+		resp.Result.Raw = m.value()
 		return
 	}
 
@@ -285,9 +280,7 @@ func (r *tokenEphemeralResource) Open(ctx context.Context, req ephemeral.OpenReq
 	m.Token = types.StringValue(s.Token)
 	m.TokenType = types.StringValue(tokenType(s))
 	m.AuthorizationHeader = types.StringValue(s.AuthorizationHeader())
-	headers, diags := types.MapValueFrom(ctx, types.StringType, s.Headers())
-	resp.Diagnostics.Append(diags...)
-	m.Headers = headers
+	m.Headers = tfStringMap(s.Headers())
 	m.ExpiresAt = types.StringNull()
 	if !s.ExpiresAt.IsZero() {
 		m.ExpiresAt = types.StringValue(s.ExpiresAt.UTC().Format(time.RFC3339))
@@ -298,9 +291,7 @@ func (r *tokenEphemeralResource) Open(ctx context.Context, req ephemeral.OpenReq
 	m.RefreshToken = stringOrNull(s.RefreshToken)
 	m.MQTTUsername = stringOrNull(s.MQTTUsername)
 	m.MQTTPassword = stringOrNull(s.MQTTPassword)
-	obj, d := m.object()
-	resp.Diagnostics.Append(d...)
-	resp.Diagnostics.Append(resp.Result.Set(ctx, obj)...)
+	resp.Result.Raw = m.value()
 	tflog.Debug(ctx, "Opened an iotauth_token", map[string]any{
 		"platform":   string(p),
 		"user":       cr.Principal(),
@@ -323,40 +314,16 @@ func tokenType(s *platform.Session) string {
 // (make bench).
 func tokenArgs(raw tftypes.Value) (tokenModel, error) {
 	var m tokenModel
-	var attrs map[string]tftypes.Value
-	if err := raw.As(&attrs); err != nil {
+	attrs, err := rawAttributes(raw)
+	if err != nil {
 		return m, err
 	}
-	str := func(name string) (types.String, error) {
-		v, ok := attrs[name]
-		switch {
-		case !ok || v.IsNull():
-			return types.StringNull(), nil
-		case !v.IsKnown():
-			return types.StringUnknown(), nil
-		}
-		var x string
-		err := v.As(&x)
-		return types.StringValue(x), err
-	}
-	var err error
 	for name, dst := range map[string]*types.String{"platform": &m.Platform, "base_url": &m.BaseURL, "username": &m.Username,
 		"password": &m.Password, "client_id": &m.ClientID, "client_secret": &m.ClientSecret} {
-		if *dst, err = str(name); err != nil {
+		if *dst, err = rawString(attrs, name); err != nil {
 			return m, err
 		}
 	}
-	m.RememberMe = types.BoolNull()
-	if v, ok := attrs["remember_me"]; ok && !v.IsNull() {
-		if !v.IsKnown() {
-			m.RememberMe = types.BoolUnknown()
-		} else {
-			var b bool
-			if err := v.As(&b); err != nil {
-				return m, err
-			}
-			m.RememberMe = types.BoolValue(b)
-		}
-	}
-	return m, nil
+	m.RememberMe, err = rawBool(attrs, "remember_me")
+	return m, err
 }

@@ -7,6 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-testing/config"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
@@ -459,4 +462,66 @@ provider "iotauth" {
 			},
 		}},
 	})
+}
+
+// TestTokenObjectTypeMatchesSchema keeps tokenObjectType, with which Open
+// builds its result without the framework's reflection, equal to the
+// schema's type: a new or renamed attribute must change both.
+func TestTokenObjectTypeMatchesSchema(t *testing.T) {
+	var resp ephemeral.SchemaResponse
+	newTokenEphemeralResource().Schema(t.Context(), ephemeral.SchemaRequest{}, &resp)
+	if resp.Diagnostics.HasError() {
+		t.Fatalf("schema: %v", resp.Diagnostics)
+	}
+	got := resp.Schema.Type().TerraformType(t.Context())
+	if !got.Equal(tokenObjectType) {
+		t.Fatalf("tokenObjectType is %s, the schema's type is %s", tokenObjectType, got)
+	}
+}
+
+// TestTokenModelValue checks the result value of a model: arguments are
+// kept as configured (null, unknown or known) and the headers map is
+// carried through.
+func TestTokenModelValue(t *testing.T) {
+	m := tokenModel{Platform: types.StringValue("bienport"), blockOverrides: blockOverrides{
+		BaseURL: types.StringNull(), Username: types.StringUnknown(), Password: types.StringValue("pw"),
+		ClientID: types.StringNull(), ClientSecret: types.StringNull(), RememberMe: types.BoolValue(true),
+	}}
+	m.setUnknown()
+	v := m.value()
+	if !v.Type().Equal(tokenObjectType) {
+		t.Fatalf("value type %s, want %s", v.Type(), tokenObjectType)
+	}
+	var attrs map[string]tftypes.Value
+	if err := v.As(&attrs); err != nil {
+		t.Fatalf("As: %v", err)
+	}
+	if len(attrs) != len(tokenObjectType.AttributeTypes) {
+		t.Fatalf("got %d attributes, want %d", len(attrs), len(tokenObjectType.AttributeTypes))
+	}
+	var platformName string
+	if err := attrs["platform"].As(&platformName); err != nil || platformName != "bienport" {
+		t.Errorf("platform = %q (%v), want bienport", platformName, err)
+	}
+	if !attrs["base_url"].IsNull() || attrs["username"].IsKnown() || !attrs["remember_me"].IsKnown() {
+		t.Errorf("arguments not kept: base_url %s, username %s, remember_me %s", attrs["base_url"], attrs["username"], attrs["remember_me"])
+	}
+	for _, name := range []string{"token", "headers", "expires_at", "mqtt_password"} {
+		if attrs[name].IsKnown() {
+			t.Errorf("%s is known before the provider settings are: %s", name, attrs[name])
+		}
+	}
+
+	m.Headers = tfStringMap(map[string]string{"OrganizationId": "42"})
+	var headers map[string]tftypes.Value
+	if err := m.value().As(&attrs); err != nil {
+		t.Fatalf("As: %v", err)
+	}
+	if err := attrs["headers"].As(&headers); err != nil {
+		t.Fatalf("headers: %v", err)
+	}
+	var org string
+	if err := headers["OrganizationId"].As(&org); err != nil || org != "42" || len(headers) != 1 {
+		t.Errorf("headers = %v, want OrganizationId = 42", headers)
+	}
 }
