@@ -10,6 +10,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 
+	"github.com/iotauth/terraform-provider-iotauth/internal/memlimit"
 	"github.com/iotauth/terraform-provider-iotauth/internal/provider"
 )
 
@@ -24,6 +25,9 @@ func main() {
 	flag.BoolVar(&debug, "debug", false, "run the provider with support for debuggers such as delve")
 	flag.Parse()
 	quietLogsUnlessCollected(os.LookupEnv, os.Setenv)
+	// A soft memory limit that follows the live heap, unless GOGC or
+	// GOMEMLIMIT is set (internal/memlimit).
+	memlimit.Start(os.Getenv)
 
 	err := providerserver.Serve(context.Background(), provider.New(version, commit), providerserver.ServeOpts{
 		Address:         "registry.terraform.io/iotauth/iotauth",

@@ -21,6 +21,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 
+	"github.com/iotauth/terraform-provider-iotauth/internal/memlimit"
 	"github.com/iotauth/terraform-provider-iotauth/internal/provider"
 )
 
@@ -42,6 +43,7 @@ func main() {
 			}
 		}
 	}
+	memlimit.Start(os.Getenv)
 	err := providerserver.Serve(context.Background(), provider.New("bench", "none"), providerserver.ServeOpts{
 		Address:         "registry.terraform.io/iotauth/iotauth",
 		ProtocolVersion: 6,
