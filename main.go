@@ -40,9 +40,12 @@ func main() {
 }
 
 // sdkLogVariables are the plugin SDK's, the framework's and this provider's
-// log level variables.
+// log level variables. TF_LOG_PROVIDER_IOTAUTH is the one that sets the
+// level of the provider's own root logger: terraform-plugin-go names it
+// after the provider's type and, when it is unset, logs at TRACE.
 var sdkLogVariables = []string{
-	"TF_LOG_SDK", "TF_LOG_SDK_PROTO", "TF_LOG_SDK_FRAMEWORK", "TF_LOG_PROVIDER", "TF_LOG_PROVIDER_IOTAUTH_HTTP",
+	"TF_LOG_SDK", "TF_LOG_SDK_PROTO", "TF_LOG_SDK_FRAMEWORK", "TF_LOG_PROVIDER", "TF_LOG_PROVIDER_IOTAUTH",
+	"TF_LOG_PROVIDER_IOTAUTH_HTTP",
 }
 
 // quietLogsUnlessCollected turns the plugin SDK's, the framework's and the

@@ -14,7 +14,7 @@ func TestQuietLogsUnlessCollected(t *testing.T) {
 		"nothing set: SDK logs off": {
 			env: map[string]string{},
 			want: map[string]string{"TF_LOG_SDK": "off", "TF_LOG_SDK_PROTO": "off", "TF_LOG_SDK_FRAMEWORK": "off",
-				"TF_LOG_PROVIDER": "off", "TF_LOG_PROVIDER_IOTAUTH_HTTP": "off"},
+				"TF_LOG_PROVIDER": "off", "TF_LOG_PROVIDER_IOTAUTH": "off", "TF_LOG_PROVIDER_IOTAUTH_HTTP": "off"},
 		},
 		"TF_LOG set: untouched": {
 			env:  map[string]string{"TF_LOG": "TRACE"},
@@ -27,7 +27,7 @@ func TestQuietLogsUnlessCollected(t *testing.T) {
 		"an explicit SDK level is kept": {
 			env: map[string]string{"TF_LOG_SDK_FRAMEWORK": "INFO"},
 			want: map[string]string{"TF_LOG_SDK": "off", "TF_LOG_SDK_PROTO": "off", "TF_LOG_SDK_FRAMEWORK": "INFO",
-				"TF_LOG_PROVIDER": "off", "TF_LOG_PROVIDER_IOTAUTH_HTTP": "off"},
+				"TF_LOG_PROVIDER": "off", "TF_LOG_PROVIDER_IOTAUTH": "off", "TF_LOG_PROVIDER_IOTAUTH_HTTP": "off"},
 		},
 	} {
 		t.Run(name, func(t *testing.T) {

@@ -37,7 +37,7 @@ func main() {
 	// The real provider's main turns the SDK's log formatting off when
 	// Terraform discards it; do the same so the profile matches.
 	if os.Getenv("TF_LOG") == "" && os.Getenv("TF_LOG_PROVIDER") == "" {
-		for _, name := range []string{"TF_LOG_SDK", "TF_LOG_SDK_PROTO", "TF_LOG_SDK_FRAMEWORK", "TF_LOG_PROVIDER", "TF_LOG_PROVIDER_IOTAUTH_HTTP"} {
+		for _, name := range []string{"TF_LOG_SDK", "TF_LOG_SDK_PROTO", "TF_LOG_SDK_FRAMEWORK", "TF_LOG_PROVIDER", "TF_LOG_PROVIDER_IOTAUTH", "TF_LOG_PROVIDER_IOTAUTH_HTTP"} {
 			if _, set := os.LookupEnv(name); !set {
 				_ = os.Setenv(name, "off")
 			}
