@@ -60,6 +60,7 @@ type options struct {
 	quick       bool
 	strict      bool
 	parallelism int
+	copies      int
 
 	stubProvider    string
 	profileProvider string
@@ -112,6 +113,9 @@ func parseFlags(args []string) (*options, error) {
 	fs.BoolVar(&o.quick, "quick", false, "label the report as a reduced (quick) run")
 	fs.BoolVar(&o.strict, "strict", false, "exit non-zero when a target is not met")
 	fs.IntVar(&o.parallelism, "parallelism", 0, "terraform -parallelism (0: Terraform's default, 10)")
+	fs.IntVar(&o.copies, "copies", 3, "copies of the provider and of the stub binary, used in turn by successive runs "+
+		"(on some machines a freshly written binary runs about 10 % slower or faster for as long as it stays in the page cache; "+
+		"rotating copies averages that out instead of biasing one side of the comparison)")
 	fs.StringVar(&o.stubProvider, "stub-provider", "", "bench/cmd/stubprov: measured too, as the framework floor")
 	fs.StringVar(&o.profileProvider, "profile-provider", "", "profiling build of the provider (bench/cmd/provprof); "+
 		"with -profile-dir, plan and apply at the largest N are run again with it")
@@ -126,6 +130,9 @@ func parseFlags(args []string) (*options, error) {
 	}
 	if o.runs < 1 {
 		return nil, errors.New("-runs must be at least 1")
+	}
+	if o.copies < 1 {
+		return nil, errors.New("-copies must be at least 1")
 	}
 	var err error
 	if o.latencies, err = parseList(latencies, parseLatency); err != nil {
