@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
@@ -33,11 +34,13 @@ const (
 
 // benchEnv is a provider server with the configurations a benchmark sends.
 type benchEnv struct {
-	srv        tfprotov6.ProviderServer
-	provider   *tfprotov6.DynamicValue
-	token      *tfprotov6.DynamicValue
-	profile    *tfprotov6.DynamicValue
-	mockServer *mock.Server
+	srv         tfprotov6.ProviderServer
+	provider    *tfprotov6.DynamicValue
+	token       *tfprotov6.DynamicValue
+	profile     *tfprotov6.DynamicValue
+	tokenType   tftypes.Type
+	profileType tftypes.Type
+	mockServer  *mock.Server
 }
 
 // benchObject builds an object value of type t: the given attributes, and
@@ -84,7 +87,12 @@ func benchDiags(what string, diags []*tfprotov6.Diagnostic) error {
 // as in a new provider process) and the configurations for the mock's
 // seeded Monogoto account (seed 001).
 func newBenchServer(ctx context.Context, srv *mock.Server) (*benchEnv, error) {
-	ps, err := providerserver.NewProtocol6WithError(iotauth.New("bench", "none")())()
+	return newBenchServerFor(ctx, srv, iotauth.New("bench", "none")())
+}
+
+// newBenchServerFor is newBenchServer with another provider value.
+func newBenchServerFor(ctx context.Context, srv *mock.Server, p provider.Provider) (*benchEnv, error) {
+	ps, err := providerserver.NewProtocol6WithError(p)()
 	if err != nil {
 		return nil, err
 	}
@@ -117,14 +125,16 @@ func newBenchServer(ctx context.Context, srv *mock.Server) (*benchEnv, error) {
 		return nil, fmt.Errorf("no %s schema", benchTokenType)
 	}
 	onMonogoto := map[string]tftypes.Value{"platform": tftypes.NewValue(tftypes.String, string(platform.Monogoto))}
-	if env.token, err = benchDynamic(tokenSchema.ValueType(), onMonogoto); err != nil {
+	env.tokenType = tokenSchema.ValueType()
+	if env.token, err = benchDynamic(env.tokenType, onMonogoto); err != nil {
 		return nil, err
 	}
 	profileSchema, ok := schemas.DataSourceSchemas[benchProfileType]
 	if !ok {
 		return nil, fmt.Errorf("no %s schema", benchProfileType)
 	}
-	if env.profile, err = benchDynamic(profileSchema.ValueType(), onMonogoto); err != nil {
+	env.profileType = profileSchema.ValueType()
+	if env.profile, err = benchDynamic(env.profileType, onMonogoto); err != nil {
 		return nil, err
 	}
 	return env, nil
@@ -233,28 +243,18 @@ func BenchmarkProviderSchema(b *testing.B) {
 // BenchmarkProviderOpenToken is one iotauth_token block (validate, open,
 // close) on a configured provider whose session cache is warm.
 func BenchmarkProviderOpenToken(b *testing.B) {
-	ctx := context.Background()
-	e, err := newBenchServer(ctx, benchStartMock(b))
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := e.configure(ctx); err != nil {
-		b.Fatal(err)
-	}
-	if err := e.openToken(ctx); err != nil {
-		b.Fatal(err)
-	}
-	b.ReportAllocs()
-	for b.Loop() {
-		if err := e.openToken(ctx); err != nil {
-			b.Fatal(err)
-		}
-	}
+	benchEach(b, newConfiguredBenchEnv(b), (*benchEnv).openToken)
 }
 
 // BenchmarkProviderReadProfile is one iotauth_user_profile block (validate,
 // read) on a configured provider whose session cache is warm.
 func BenchmarkProviderReadProfile(b *testing.B) {
+	benchEach(b, newConfiguredBenchEnv(b), (*benchEnv).readProfile)
+}
+
+// newConfiguredBenchEnv is a configured provider server on a new mock.
+func newConfiguredBenchEnv(b *testing.B) *benchEnv {
+	b.Helper()
 	ctx := context.Background()
 	e, err := newBenchServer(ctx, benchStartMock(b))
 	if err != nil {
@@ -263,12 +263,20 @@ func BenchmarkProviderReadProfile(b *testing.B) {
 	if err := e.configure(ctx); err != nil {
 		b.Fatal(err)
 	}
-	if err := e.readProfile(ctx); err != nil {
+	return e
+}
+
+// benchEach runs one block per iteration after a first, untimed one (which
+// logs in and warms the session cache).
+func benchEach(b *testing.B, e *benchEnv, block func(*benchEnv, context.Context) error) {
+	b.Helper()
+	ctx := context.Background()
+	if err := block(e, ctx); err != nil {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		if err := e.readProfile(ctx); err != nil {
+		if err := block(e, ctx); err != nil {
 			b.Fatal(err)
 		}
 	}
