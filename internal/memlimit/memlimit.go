@@ -9,8 +9,8 @@
 // which are the binary's own pages (bench/NOTES.md). A soft limit
 // (runtime/debug.SetMemoryLimit) makes the runtime collect, and return
 // freed pages to the operating system, a little earlier as the process
-// nears it: with a 16 MiB limit the same walks peaked at 28.3–28.8 MiB for
-// 3–9 % more provider CPU.
+// nears it: with a 16 MiB limit the same walks peaked 2–3.5 MiB lower
+// (28.3–28.7 MiB) for 8–11 % more provider CPU.
 //
 // A fixed limit would hurt a large configuration, whose live heap could
 // come close to it and keep the collector running. So after every
