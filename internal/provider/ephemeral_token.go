@@ -230,9 +230,9 @@ func (m *tokenModel) value() tftypes.Value {
 	return tftypes.NewValue(tokenObjectType, map[string]tftypes.Value{
 		"platform": tfString(m.Platform), "base_url": tfString(m.BaseURL), "username": tfString(m.Username),
 		"password": tfString(m.Password), "client_id": tfString(m.ClientID), "client_secret": tfString(m.ClientSecret),
-		"remember_me": tfBool(m.RememberMe),
-		"token":       tfString(m.Token), "token_type": tfString(m.TokenType), "authorization_header": tfString(m.AuthorizationHeader),
-		"headers": m.Headers, "expires_at": tfString(m.ExpiresAt), "customer_id": tfString(m.CustomerID),
+		"remember_me": tfBool(m.RememberMe), "token": tfString(m.Token), "token_type": tfString(m.TokenType),
+		"authorization_header": tfString(m.AuthorizationHeader), "headers": m.Headers,
+		"expires_at": tfString(m.ExpiresAt), "customer_id": tfString(m.CustomerID),
 		"user_id": tfString(m.UserID), "organization_id": tfString(m.OrganizationID), "refresh_token": tfString(m.RefreshToken),
 		"mqtt_username": tfString(m.MQTTUsername), "mqtt_password": tfString(m.MQTTPassword),
 	})
