@@ -32,10 +32,20 @@ func TestFor(t *testing.T) {
 // currentLimit reads the runtime's memory limit without changing it.
 func currentLimit() int64 { return debug.SetMemoryLimit(-1) }
 
-// restoreLimit puts back the limit a test found.
+// currentPercent reads GOGC's current value without changing it.
+func currentPercent() int {
+	p := debug.SetGCPercent(100)
+	debug.SetGCPercent(p)
+	return p
+}
+
+// restoreLimit puts back the limit and the GC percentage a test found.
 func restoreLimit(t *testing.T) {
-	before := currentLimit()
-	t.Cleanup(func() { debug.SetMemoryLimit(before) })
+	before, percent := currentLimit(), currentPercent()
+	t.Cleanup(func() {
+		debug.SetMemoryLimit(before)
+		debug.SetGCPercent(percent)
+	})
 }
 
 func env(vars map[string]string) func(string) string {
@@ -46,10 +56,14 @@ func TestStartLeavesUserSettingsAlone(t *testing.T) {
 	restoreLimit(t)
 	for _, vars := range []map[string]string{{"GOGC": "200"}, {"GOMEMLIMIT": "1GiB"}, {"GOGC": "off", "GOMEMLIMIT": "64MiB"}} {
 		debug.SetMemoryLimit(math.MaxInt64)
+		debug.SetGCPercent(100)
 		stop := Start(env(vars))
 		runtime.GC()
 		if got := currentLimit(); got != math.MaxInt64 {
 			t.Errorf("with %v the limit became %d; the user's setting must be left alone", vars, got)
+		}
+		if got := currentPercent(); got != 100 {
+			t.Errorf("with %v GOGC became %d; the user's setting must be left alone", vars, got)
 		}
 		stop()
 	}
@@ -75,13 +89,25 @@ func waitForLimit(t *testing.T, what string, ok func(int64) bool) int64 {
 
 var keep [][]byte
 
-func TestStartFollowsTheLiveHeap(t *testing.T) {
+// startFromDefaults starts the watcher from Go's defaults (GOGC=100, no
+// limit) and puts the test's settings back when it ends.
+func startFromDefaults(t *testing.T) (stop func()) {
+	t.Helper()
 	restoreLimit(t)
 	debug.SetMemoryLimit(math.MaxInt64)
-	stop := Start(env(nil))
-	defer stop()
+	debug.SetGCPercent(100)
+	stop = Start(env(nil))
+	t.Cleanup(stop)
+	return stop
+}
+
+func TestStartFollowsTheLiveHeap(t *testing.T) {
+	stop := startFromDefaults(t)
 	if l := currentLimit(); l == math.MaxInt64 || l < Floor {
 		t.Fatalf("Start set the limit to %d, want at least Floor (%d)", l, Floor)
+	}
+	if p := currentPercent(); p != -1 {
+		t.Fatalf("GOGC is %d after Start, want off (-1): the limit decides when to collect", p)
 	}
 
 	// 40 MiB live: the limit must rise above twice that plus the
@@ -99,8 +125,12 @@ func TestStartFollowsTheLiveHeap(t *testing.T) {
 	}
 	t.Logf("limit with 40 MiB live: %d MiB; after release: %d MiB", high>>20, low>>20)
 
-	// After stop, collections no longer change it.
+	// stop puts GOGC and the limit back, and collections no longer
+	// change the limit.
 	stop()
+	if p, l := currentPercent(), currentLimit(); p != 100 || l != math.MaxInt64 {
+		t.Errorf("after stop GOGC is %d and the limit %d, want 100 and no limit", p, l)
+	}
 	runtime.GC()
 	time.Sleep(20 * time.Millisecond)
 	debug.SetMemoryLimit(123 << 20)
@@ -111,4 +141,44 @@ func TestStartFollowsTheLiveHeap(t *testing.T) {
 	if got := currentLimit(); got != 123<<20 {
 		t.Errorf("after stop the limit changed to %d", got)
 	}
+}
+
+// TestGrowingHeapRaisesTheLimit allocates 64 MiB of live data with no
+// explicit collection: the collections the limit itself triggers must raise
+// it as the heap grows, so that the allocation is not held at Floor.
+func TestGrowingHeapRaisesTheLimit(t *testing.T) {
+	startFromDefaults(t)
+	var live [][]byte
+	before := currentGCs()
+	for range 64 {
+		live = append(live, make([]byte, 1<<20))
+	}
+	// Collections start on allocation: keep allocating a little, as a
+	// running provider does, until the cleanup of a collection that saw
+	// most of the 64 MiB has raised the limit.
+	deadline := time.Now().Add(10 * time.Second)
+	for currentLimit() < For(32<<20) {
+		if time.Now().After(deadline) {
+			t.Fatalf("with 64 MiB live the limit is %d MiB, want at least %d", currentLimit()>>20, For(32<<20)>>20)
+		}
+		garbage = make([]byte, 256<<10)
+		time.Sleep(time.Millisecond)
+	}
+	gcs := currentGCs() - before
+	if gcs > 20 {
+		t.Errorf("%d collections to grow the heap to 64 MiB: the limit did not keep up with it", gcs)
+	}
+	t.Logf("%d collections; limit %d MiB with %d MiB live", gcs, currentLimit()>>20, len(live))
+	runtime.KeepAlive(live)
+}
+
+// garbage keeps the allocations of the polling loop from being optimised
+// away.
+var garbage []byte
+
+// currentGCs is the number of completed collections.
+func currentGCs() uint32 {
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.NumGC
 }
