@@ -36,7 +36,7 @@ trap 'exit 130' INT TERM
 say() { printf '\n==> %s\n' "$*"; }
 
 say "Building the provider and the mock platforms"
-go build -o "$tmp/bin/terraform-provider-iotauth" .
+go build -tags grpcnotrace -o "$tmp/bin/terraform-provider-iotauth" .
 go build -o "$tmp/mockbin/iotauth-mock" ./cmd/iotauth-mock
 
 say "Starting the mock platforms on 127.0.0.1"
