@@ -61,14 +61,20 @@ func run(ctx context.Context, o *options) (int, error) {
 		return 0, fmt.Errorf("-wrapper-dir: %w", err)
 	}
 
-	// Copies of the binaries, used in turn by successive runs.
-	realCopies, err := binaryCopies(o.provider, o.copies, work)
+	// Copies of the binaries, each installed by `terraform init` from a
+	// zip archive as users install a release, used in turn by successive
+	// runs. The speed of a binary's code on some machines depends on where
+	// the kernel happened to put its file's pages in the page cache
+	// (measured here: the same provider, copied, started in 11.6 or in 16
+	// ms, and used about 10 % more or less CPU, for as long as each copy
+	// stayed cached), so each side of the comparison runs several copies.
+	realCopies, err := installedCopies(ctx, o.terraform, o.provider, variantReal, o.copies, work)
 	if err != nil {
 		return 0, err
 	}
 	var stubCopies []string
 	if o.stubProvider != "" {
-		if stubCopies, err = binaryCopies(o.stubProvider, o.copies, work); err != nil {
+		if stubCopies, err = installedCopies(ctx, o.terraform, o.stubProvider, variantStub, o.copies, work); err != nil {
 			return 0, err
 		}
 	}
@@ -418,29 +424,4 @@ func summariseProfiles(ctx context.Context, o *options) error {
 	}
 	o.profileText = o.profileDir
 	return nil
-}
-
-// binaryCopies writes n copies of the binary at src into dir and returns
-// their paths. The speed of a binary's code on some machines depends on
-// where the kernel happened to put its file's pages in the page cache
-// (measured here: the same provider, copied, started in 11.6 or in 16 ms,
-// and used about 10 % more or less CPU, for as long as each copy stayed
-// cached), so each side of the comparison runs several copies in turn.
-func binaryCopies(src string, n int, dir string) ([]string, error) {
-	data, err := os.ReadFile(src)
-	if err != nil {
-		return nil, err
-	}
-	paths := make([]string, 0, n)
-	for i := range n {
-		p := filepath.Join(dir, "bin", fmt.Sprintf("%s.%d", filepath.Base(src), i+1))
-		if err := os.MkdirAll(filepath.Dir(p), 0o750); err != nil {
-			return nil, err
-		}
-		if err := os.WriteFile(p, data, 0o700); err != nil { //nolint:gosec // an executable copy of a binary we built
-			return nil, err
-		}
-		paths = append(paths, p)
-	}
-	return paths, nil
 }
