@@ -15,7 +15,9 @@
 #     temporary CLI configuration (TF_CLI_CONFIG_FILE) with dev_overrides;
 #     ~/.terraformrc is never read or written; the same configurations
 #     also run with a do-nothing provider (bench/cmd/stubprov) as the
-#     framework floor;
+#     framework floor, and with the schema floor (bench/cmd/schemafloor:
+#     the provider's schemas answering with values captured from the real
+#     provider, none of its code);
 #  4. profiles the provider processes of plan and apply at N = 100 with a
 #     profiling build (bench/cmd/provprof) and summarises the profiles;
 #  5. writes bench/RESULTS.md (bench/out/RESULTS.md for a quick run) and
@@ -98,6 +100,7 @@ release=(-trimpath -tags grpcnotrace -ldflags "-s -w")
 CGO_ENABLED=0 go build "${release[@]}" -o "$tmp/real/terraform-provider-iotauth" .
 go build -o "$tmp/wrap/terraform-provider-iotauth" ./bench/cmd/provwrap
 CGO_ENABLED=0 go build "${release[@]}" -o "$tmp/bin/stubprov" ./bench/cmd/stubprov
+CGO_ENABLED=0 go build "${release[@]}" -o "$tmp/bin/schemafloor" ./bench/cmd/schemafloor
 # The profiling build keeps its symbols for pprof.
 go build -tags grpcnotrace -o "$tmp/bin/provprof" ./bench/cmd/provprof
 go build -o "$tmp/bin/iotauth-mock" ./cmd/iotauth-mock
@@ -126,6 +129,7 @@ args=(
   -terraform "$(command -v terraform)"
   -provider "$tmp/real/terraform-provider-iotauth"
   -stub-provider "$tmp/bin/stubprov"
+  -schema-floor "$tmp/bin/schemafloor"
   -wrapper-dir "$tmp/wrap"
   -mock "$tmp/bin/iotauth-mock"
   -work "$tmp/work"

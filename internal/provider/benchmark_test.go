@@ -22,6 +22,7 @@ import (
 	"github.com/iotauth/terraform-provider-iotauth/internal/clients/mock"
 	"github.com/iotauth/terraform-provider-iotauth/internal/clients/platform"
 	iotauth "github.com/iotauth/terraform-provider-iotauth/internal/provider"
+	"github.com/iotauth/terraform-provider-iotauth/internal/schemafloor"
 )
 
 const (
@@ -43,46 +44,6 @@ type benchEnv struct {
 	mockServer  *mock.Server
 }
 
-// benchObject builds an object value of type t: the given attributes, and
-// null for every other one.
-func benchObject(t tftypes.Type, set map[string]tftypes.Value) (tftypes.Value, error) {
-	ot, ok := t.(tftypes.Object)
-	if !ok {
-		return tftypes.Value{}, fmt.Errorf("type %s is not an object", t)
-	}
-	vals := make(map[string]tftypes.Value, len(ot.AttributeTypes))
-	for name, at := range ot.AttributeTypes {
-		if v, ok := set[name]; ok {
-			vals[name] = v
-			continue
-		}
-		vals[name] = tftypes.NewValue(at, nil)
-	}
-	return tftypes.NewValue(ot, vals), nil
-}
-
-func benchDynamic(t tftypes.Type, set map[string]tftypes.Value) (*tfprotov6.DynamicValue, error) {
-	v, err := benchObject(t, set)
-	if err != nil {
-		return nil, err
-	}
-	dv, err := tfprotov6.NewDynamicValue(t, v)
-	if err != nil {
-		return nil, err
-	}
-	return &dv, nil
-}
-
-// benchDiags fails on an error diagnostic.
-func benchDiags(what string, diags []*tfprotov6.Diagnostic) error {
-	for _, d := range diags {
-		if d != nil && d.Severity == tfprotov6.DiagnosticSeverityError {
-			return fmt.Errorf("%s: %s: %s", what, d.Summary, d.Detail)
-		}
-	}
-	return nil
-}
-
 // newBenchServer returns a new provider server (a fresh provider value,
 // as in a new provider process) and the configurations for the mock's
 // seeded Monogoto account (seed 001).
@@ -100,7 +61,7 @@ func newBenchServerFor(ctx context.Context, srv *mock.Server, p provider.Provide
 	if err != nil {
 		return nil, err
 	}
-	if err := benchDiags("GetProviderSchema", schemas.Diagnostics); err != nil {
+	if err := schemafloor.DiagsError("GetProviderSchema", schemas.Diagnostics); err != nil {
 		return nil, err
 	}
 	pt := schemas.Provider.ValueType()
@@ -108,7 +69,7 @@ func newBenchServerFor(ctx context.Context, srv *mock.Server, p provider.Provide
 	if !ok {
 		return nil, fmt.Errorf("provider schema type %s is not an object", pt)
 	}
-	mono, err := benchObject(ot.AttributeTypes["monogoto"], map[string]tftypes.Value{
+	mono, err := schemafloor.Object(ot.AttributeTypes["monogoto"], map[string]tftypes.Value{
 		"base_url": tftypes.NewValue(tftypes.String, srv.BaseURL(platform.Monogoto)),
 		"username": tftypes.NewValue(tftypes.String, mock.SeedMonogotoDemo.UserName),
 		"password": tftypes.NewValue(tftypes.String, mock.SeedMonogotoDemo.Password),
@@ -117,7 +78,7 @@ func newBenchServerFor(ctx context.Context, srv *mock.Server, p provider.Provide
 		return nil, err
 	}
 	env := &benchEnv{srv: ps, mockServer: srv}
-	if env.provider, err = benchDynamic(pt, map[string]tftypes.Value{"monogoto": mono}); err != nil {
+	if env.provider, err = schemafloor.Dynamic(pt, map[string]tftypes.Value{"monogoto": mono}); err != nil {
 		return nil, err
 	}
 	tokenSchema, ok := schemas.EphemeralResourceSchemas[benchTokenType]
@@ -126,7 +87,7 @@ func newBenchServerFor(ctx context.Context, srv *mock.Server, p provider.Provide
 	}
 	onMonogoto := map[string]tftypes.Value{"platform": tftypes.NewValue(tftypes.String, string(platform.Monogoto))}
 	env.tokenType = tokenSchema.ValueType()
-	if env.token, err = benchDynamic(env.tokenType, onMonogoto); err != nil {
+	if env.token, err = schemafloor.Dynamic(env.tokenType, onMonogoto); err != nil {
 		return nil, err
 	}
 	profileSchema, ok := schemas.DataSourceSchemas[benchProfileType]
@@ -134,7 +95,7 @@ func newBenchServerFor(ctx context.Context, srv *mock.Server, p provider.Provide
 		return nil, fmt.Errorf("no %s schema", benchProfileType)
 	}
 	env.profileType = profileSchema.ValueType()
-	if env.profile, err = benchDynamic(env.profileType, onMonogoto); err != nil {
+	if env.profile, err = schemafloor.Dynamic(env.profileType, onMonogoto); err != nil {
 		return nil, err
 	}
 	return env, nil
@@ -146,7 +107,7 @@ func (e *benchEnv) configure(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := benchDiags("ValidateProviderConfig", vr.Diagnostics); err != nil {
+	if err := schemafloor.DiagsError("ValidateProviderConfig", vr.Diagnostics); err != nil {
 		return err
 	}
 	cr, err := e.srv.ConfigureProvider(ctx, &tfprotov6.ConfigureProviderRequest{
@@ -155,7 +116,7 @@ func (e *benchEnv) configure(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return benchDiags("ConfigureProvider", cr.Diagnostics)
+	return schemafloor.DiagsError("ConfigureProvider", cr.Diagnostics)
 }
 
 // openToken is what Terraform asks of the provider for one iotauth_token
@@ -167,7 +128,7 @@ func (e *benchEnv) openToken(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := benchDiags("ValidateEphemeralResourceConfig", vr.Diagnostics); err != nil {
+	if err := schemafloor.DiagsError("ValidateEphemeralResourceConfig", vr.Diagnostics); err != nil {
 		return err
 	}
 	or, err := e.srv.OpenEphemeralResource(ctx, &tfprotov6.OpenEphemeralResourceRequest{
@@ -176,7 +137,7 @@ func (e *benchEnv) openToken(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := benchDiags("OpenEphemeralResource", or.Diagnostics); err != nil {
+	if err := schemafloor.DiagsError("OpenEphemeralResource", or.Diagnostics); err != nil {
 		return err
 	}
 	if or.Result == nil {
@@ -188,7 +149,7 @@ func (e *benchEnv) openToken(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return benchDiags("CloseEphemeralResource", cl.Diagnostics)
+	return schemafloor.DiagsError("CloseEphemeralResource", cl.Diagnostics)
 }
 
 // readProfile is what Terraform asks for one iotauth_user_profile block.
@@ -199,7 +160,7 @@ func (e *benchEnv) readProfile(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := benchDiags("ValidateDataResourceConfig", vr.Diagnostics); err != nil {
+	if err := schemafloor.DiagsError("ValidateDataResourceConfig", vr.Diagnostics); err != nil {
 		return err
 	}
 	rr, err := e.srv.ReadDataSource(ctx, &tfprotov6.ReadDataSourceRequest{
@@ -208,7 +169,7 @@ func (e *benchEnv) readProfile(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := benchDiags("ReadDataSource", rr.Diagnostics); err != nil {
+	if err := schemafloor.DiagsError("ReadDataSource", rr.Diagnostics); err != nil {
 		return err
 	}
 	if rr.State == nil {

@@ -8,6 +8,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"time"
+
+	"github.com/iotauth/terraform-provider-iotauth/internal/schemafloor"
 )
 
 // Variants: which provider binary answers for iotauth/iotauth.
@@ -16,6 +18,9 @@ const (
 	variantReal = "iotauth"
 	// variantStub is bench/cmd/stubprov, the framework floor.
 	variantStub = "stub"
+	// variantSchema is bench/cmd/schemafloor, the schema floor: the
+	// provider's schemas and values without its code.
+	variantSchema = "schema"
 	// variantNone is the floor configuration, which uses no provider.
 	variantNone = "none"
 )
@@ -72,12 +77,20 @@ func run(ctx context.Context, o *options) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	var stubCopies []string
+	var stubCopies, schemaCopies []string
 	if o.stubProvider != "" {
 		if stubCopies, err = installedCopies(ctx, o.terraform, o.stubProvider, variantStub, o.copies, work); err != nil {
 			return 0, err
 		}
 	}
+	if o.schemaFloor != "" {
+		if schemaCopies, err = installedCopies(ctx, o.terraform, o.schemaFloor, variantSchema, o.copies, work); err != nil {
+			return 0, err
+		}
+	}
+	// The schema floor's answers, captured from the real provider against
+	// the warm-up mock before any run.
+	schemaValues := filepath.Join(work, "schemafloor-values.json")
 
 	// A CLI configuration of our own: never the user's ~/.terraformrc.
 	rc := filepath.Join(work, "terraformrc")
@@ -91,7 +104,7 @@ func run(ctx context.Context, o *options) (int, error) {
 		procDir:  filepath.Join(work, "procs"),
 		provider: o.provider,
 		baseEnv: append(cleanEnv(), "TF_CLI_CONFIG_FILE="+rc, "CHECKPOINT_DISABLE=1",
-			"TF_IN_AUTOMATION=1", "TF_INPUT=0"),
+			"TF_IN_AUTOMATION=1", "TF_INPUT=0", "SCHEMAFLOOR_VALUES="+schemaValues),
 	}
 	for _, d := range []string{runner.logDir, runner.procDir} {
 		if err := os.MkdirAll(d, 0o750); err != nil {
@@ -137,8 +150,14 @@ func run(ctx context.Context, o *options) (int, error) {
 					case s.kind == kindFloor && li == 0:
 						variants = []string{variantNone}
 					case s.kind == kindFloor:
-					case li == 0 && o.stubProvider != "":
-						variants = []string{variantReal, variantStub}
+					case li == 0:
+						variants = []string{variantReal}
+						if o.stubProvider != "" {
+							variants = append(variants, variantStub)
+						}
+						if o.schemaFloor != "" {
+							variants = append(variants, variantSchema)
+						}
 					default:
 						variants = []string{variantReal}
 					}
@@ -167,6 +186,8 @@ func run(ctx context.Context, o *options) (int, error) {
 		switch j.variant {
 		case variantStub:
 			env = append(env, "PROVWRAP_PROVIDER="+stubCopies[(j.run-1)%len(stubCopies)])
+		case variantSchema:
+			env = append(env, "PROVWRAP_PROVIDER="+schemaCopies[(j.run-1)%len(schemaCopies)])
 		case variantReal:
 			env = append(env, "PROVWRAP_PROVIDER="+realCopies[(j.run-1)%len(realCopies)])
 		}
@@ -206,8 +227,17 @@ func run(ctx context.Context, o *options) (int, error) {
 			return err
 		}
 		defer m.stop()
+		if o.schemaFloor != "" {
+			v, err := schemafloor.Capture(ctx, o.platform, m.urls[o.platform], o.username, o.password)
+			if err != nil {
+				return fmt.Errorf("capturing the schema floor's values: %w", err)
+			}
+			if err := schemafloor.WriteFile(ctx, schemaValues, v); err != nil {
+				return err
+			}
+		}
 		for _, s := range all {
-			for _, prov := range append(append([]string{}, realCopies...), stubCopies...) {
+			for _, prov := range append(append(append([]string{}, realCopies...), stubCopies...), schemaCopies...) {
 				if s.kind == kindFloor && prov != realCopies[0] {
 					continue
 				}

@@ -63,6 +63,7 @@ type options struct {
 	copies      int
 
 	stubProvider    string
+	schemaFloor     string
 	profileProvider string
 	profileDir      string
 	profileRuns     int
@@ -117,6 +118,8 @@ func parseFlags(args []string) (*options, error) {
 		"(on some machines a freshly written binary runs about 10 % slower or faster for as long as it stays in the page cache; "+
 		"rotating copies averages that out instead of biasing one side of the comparison)")
 	fs.StringVar(&o.stubProvider, "stub-provider", "", "bench/cmd/stubprov: measured too, as the framework floor")
+	fs.StringVar(&o.schemaFloor, "schema-floor", "", "bench/cmd/schemafloor: measured too, as the schema floor "+
+		"(the provider's schemas, answering with values the real provider returned, captured against the mock before the runs)")
 	fs.StringVar(&o.profileProvider, "profile-provider", "", "profiling build of the provider (bench/cmd/provprof); "+
 		"with -profile-dir, plan and apply at the largest N are run again with it")
 	fs.StringVar(&o.profileDir, "profile-dir", "", "where the profiling provider writes its profiles, one directory per scenario and command")

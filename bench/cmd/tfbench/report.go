@@ -60,6 +60,11 @@ func (r *report) stub(k kind, n int, c string) (groupStats, bool) {
 	return r.stats(groupKey{variant: variantStub, latencyMS: -1, kind: k, n: n, command: c})
 }
 
+// schema is the group of the schema floor.
+func (r *report) schema(k kind, n int, c string) (groupStats, bool) {
+	return r.stats(groupKey{variant: variantSchema, latencyMS: -1, kind: k, n: n, command: c})
+}
+
 func (r *report) latenciesMS() []float64 {
 	var out []float64
 	for _, l := range r.opts.latencies {
@@ -152,9 +157,9 @@ func (r *report) evaluate() {
 	// 3. Provider CPU per block.
 	{
 		type cell struct {
-			at                           string
-			perBlock, marginal, overStub float64
-			stubPerBlock                 float64
+			at                                       string
+			perBlock, marginal, overStub, overSchema float64
+			stubPerBlock, schemaPerBlock             float64
 		}
 		var cells []cell
 		for _, k := range o.kinds {
@@ -174,23 +179,31 @@ func (r *report) evaluate() {
 					continue
 				}
 				ce := cell{at: fmt.Sprintf("%s %s", k, c), perBlock: median(per), marginal: median(marg),
-					overStub: math.NaN(), stubPerBlock: math.NaN()}
+					overStub: math.NaN(), stubPerBlock: math.NaN(), overSchema: math.NaN(), schemaPerBlock: math.NaN()}
+				g, found := r.prov(lats[0], k, nHi, c)
 				if s, f := r.stub(k, nHi, c); f {
 					ce.stubPerBlock = s.cpuPerBlockMS
-					if g, f := r.prov(lats[0], k, nHi, c); f {
+					if found {
 						ce.overStub = (g.provCPUMedMS - s.provCPUMedMS) / float64(nHi)
+					}
+				}
+				if s, f := r.schema(k, nHi, c); f {
+					ce.schemaPerBlock = s.cpuPerBlockMS
+					if found {
+						ce.overSchema = (g.provCPUMedMS - s.provCPUMedMS) / float64(nHi)
 					}
 				}
 				cells = append(cells, ce)
 			}
 		}
 		name := fmt.Sprintf("Provider CPU per block ≤ %.0f ms: all provider processes of a command at N = %d, divided by N", maxCPUPerBlockMS, nHi)
-		nameOwn := fmt.Sprintf("Provider's own CPU per block ≤ %.0f ms: the same minus the framework floor (stub provider), divided by N", maxCPUPerBlockMS)
+		nameOwn := fmt.Sprintf("Provider's own CPU per block ≤ %.0f ms: the same minus the framework floor (stub provider, minimal schemas), divided by N", maxCPUPerBlockMS)
+		nameCode := fmt.Sprintf("Provider's own code, CPU per block ≤ %.0f ms: the same minus the schema floor (the provider's schemas and values, none of its code), divided by N", maxCPUPerBlockMS)
 		if len(cells) == 0 {
 			r.add(name, "N/A", "no provider process recorded")
 		} else {
-			worst, worstOwn := cells[0], cells[0]
-			var parts, own []string
+			worst, worstOwn, worstCode := cells[0], cells[0], cells[0]
+			var parts, own, code []string
 			for _, ce := range cells {
 				if ce.perBlock > worst.perBlock {
 					worst = ce
@@ -198,8 +211,13 @@ func (r *report) evaluate() {
 				if ce.overStub > worstOwn.overStub || math.IsNaN(worstOwn.overStub) {
 					worstOwn = ce
 				}
-				parts = append(parts, fmt.Sprintf("%s %.2f (marginal %s, framework floor %s)", ce.at, ce.perBlock, fmtMS(ce.marginal), fmtMS(ce.stubPerBlock)))
+				if ce.overSchema > worstCode.overSchema || math.IsNaN(worstCode.overSchema) {
+					worstCode = ce
+				}
+				parts = append(parts, fmt.Sprintf("%s %.2f (marginal %s, framework floor %s, schema floor %s)", ce.at, ce.perBlock,
+					fmtMS(ce.marginal), fmtMS(ce.stubPerBlock), fmtMS(ce.schemaPerBlock)))
 				own = append(own, fmt.Sprintf("%s %s", ce.at, fmtMS(ce.overStub)))
+				code = append(code, fmt.Sprintf("%s %s", ce.at, fmtMS(ce.overSchema)))
 			}
 			r.add(name, passFail(worst.perBlock <= maxCPUPerBlockMS), fmt.Sprintf("worst **%.2f ms** (%s); ms per block: %s",
 				worst.perBlock, worst.at, strings.Join(parts, "; ")))
@@ -208,6 +226,12 @@ func (r *report) evaluate() {
 			} else {
 				r.add(nameOwn, passFail(worstOwn.overStub <= maxCPUPerBlockMS), fmt.Sprintf("worst **%.2f ms** (%s); ms per block over the floor: %s",
 					worstOwn.overStub, worstOwn.at, strings.Join(own, "; ")))
+			}
+			if math.IsNaN(worstCode.overSchema) {
+				r.add(nameCode, "N/A", "no schema-floor measurement (-schema-floor)")
+			} else {
+				r.add(nameCode, passFail(worstCode.overSchema <= maxCPUPerBlockMS), fmt.Sprintf("worst **%.2f ms** (%s); ms per block over the schema floor: %s",
+					worstCode.overSchema, worstCode.at, strings.Join(code, "; ")))
 			}
 		}
 	}
@@ -229,6 +253,9 @@ func (r *report) evaluate() {
 			floor := ""
 			if count[variantStub] > 0 {
 				floor = fmt.Sprintf("; framework floor (stub provider): %.1f MiB over %d processes", peak[variantStub], count[variantStub])
+			}
+			if count[variantSchema] > 0 {
+				floor += fmt.Sprintf("; schema floor: %.1f MiB over %d processes", peak[variantSchema], count[variantSchema])
 			}
 			r.add(name, passFail(peak[variantReal] <= maxRSSMiB), fmt.Sprintf("largest **%.1f MiB** over %d provider processes%s",
 				peak[variantReal], count[variantReal], floor))
@@ -260,6 +287,9 @@ func (r *report) evaluate() {
 			if s := st[variantStub]; len(s) > 0 {
 				floor = fmt.Sprintf("; framework floor median %.1f ms", median(s))
 			}
+			if s := st[variantSchema]; len(s) > 0 {
+				floor += fmt.Sprintf("; schema floor median %.1f ms", median(s))
+			}
 			r.add(name, passFail(missing == 0), fmt.Sprintf("median **%.1f ms**, min %.1f ms, max %.1f ms over %d processes, %d without a handshake%s",
 				median(measured), lo, hi, len(measured), missing, floor))
 		}
@@ -269,6 +299,9 @@ func (r *report) evaluate() {
 func fmtMS(v float64) string {
 	if math.IsNaN(v) {
 		return "–"
+	}
+	if math.Abs(v) < 0.005 {
+		v = 0 // not "-0.00"
 	}
 	return fmt.Sprintf("%.2f", v)
 }
@@ -359,31 +392,22 @@ func (r *report) markdown() (string, error) {
 	}
 
 	if o.stubProvider != "" {
-		lat0 := r.latenciesMS()[0]
 		b.WriteString("\n### Framework floor: the same configurations with a do-nothing provider\n\n")
 		fmt.Fprintf(&b, "`bench/cmd/stubprov` is a provider on the same plugin framework and go-plugin stack with the same block types, "+
-			"whose `iotauth_token` and `iotauth_user_profile` return constants (no validators, no HTTP). It shows what Terraform's "+
-			"provider protocol costs by itself. *Δ* columns: the real provider at %g ms latency minus the stub.\n\n", lat0)
-		b.WriteString("| scenario | N | command | wall (s) | procs | provider CPU (ms) | per block (ms) | RSS (MiB) | start-up (ms) | Δ CPU per block (ms) | Δ RSS (MiB) |\n")
-		b.WriteString("|---|---:|---|---|---:|---:|---:|---:|---:|---:|---:|\n")
-		for _, k := range o.kinds {
-			for _, n := range o.sizes {
-				for _, c := range o.commands {
-					s, ok := r.stub(k, n, c)
-					if !ok {
-						continue
-					}
-					dCPU, dRSS := "–", "–"
-					if g, ok := r.prov(lat0, k, n, c); ok {
-						dCPU = fmt.Sprintf("%+.2f", (g.provCPUMedMS-s.provCPUMedMS)/float64(n))
-						dRSS = fmt.Sprintf("%+.1f", g.rssMaxMiB-s.rssMaxMiB)
-					}
-					fmt.Fprintf(&b, "| %s | %d | %s | %.2f (%.2f–%.2f) | %g | %.0f | %.2f | %.1f | %.1f | %s | %s |\n",
-						k, n, c, s.wallMedS, s.wallMinS, s.wallMaxS, s.procsMed, s.provCPUMedMS, s.cpuPerBlockMS,
-						s.rssMaxMiB, s.startupMedMS, dCPU, dRSS)
-				}
-			}
-		}
+			"whose `iotauth_token` and `iotauth_user_profile` return constants (minimal schemas: no validators, no HTTP). It shows "+
+			"what Terraform's provider protocol costs by itself. *Δ* columns: the real provider at %g ms latency minus the stub.\n\n",
+			r.latenciesMS()[0])
+		b.WriteString(r.floorTable(r.stub))
+	}
+	if o.schemaFloor != "" {
+		b.WriteString("\n### Schema floor: the provider's schemas and values, none of its code\n\n")
+		fmt.Fprintf(&b, "`bench/cmd/schemafloor` (`internal/schemafloor`) serves exactly the provider's schemas, validators included, "+
+			"and answers every block with the result and the state the real provider returned for the same configuration "+
+			"(captured once per benchmark against the mock), with the provider's `main` around it (log levels, memory limit) but "+
+			"none of its code: no configuration checks, credentials, session cache, HTTP or value building. It shows what "+
+			"Terraform and the framework cost for these schemas and values. *Δ* columns: the real provider at %g ms latency "+
+			"minus the schema floor, i.e. the provider's own code.\n\n", r.latenciesMS()[0])
+		b.WriteString(r.floorTable(r.schema))
 	}
 	b.WriteString(r.perProcess())
 
@@ -420,6 +444,35 @@ func (r *report) markdown() (string, error) {
 	return b.String(), nil
 }
 
+// floorTable is the table of one floor variant, with the real provider's
+// difference from it.
+func (r *report) floorTable(group func(kind, int, string) (groupStats, bool)) string {
+	o := r.opts
+	lat0 := r.latenciesMS()[0]
+	var b strings.Builder
+	b.WriteString("| scenario | N | command | wall (s) | procs | provider CPU (ms) | per block (ms) | RSS (MiB) | start-up (ms) | Δ CPU per block (ms) | Δ RSS (MiB) |\n")
+	b.WriteString("|---|---:|---|---|---:|---:|---:|---:|---:|---:|---:|\n")
+	for _, k := range o.kinds {
+		for _, n := range o.sizes {
+			for _, c := range o.commands {
+				s, ok := group(k, n, c)
+				if !ok {
+					continue
+				}
+				dCPU, dRSS := "–", "–"
+				if g, ok := r.prov(lat0, k, n, c); ok {
+					dCPU = fmt.Sprintf("%+.2f", (g.provCPUMedMS-s.provCPUMedMS)/float64(n))
+					dRSS = fmt.Sprintf("%+.1f", g.rssMaxMiB-s.rssMaxMiB)
+				}
+				fmt.Fprintf(&b, "| %s | %d | %s | %.2f (%.2f–%.2f) | %g | %.0f | %.2f | %.1f | %.1f | %s | %s |\n",
+					k, n, c, s.wallMedS, s.wallMinS, s.wallMaxS, s.procsMed, s.provCPUMedMS, s.cpuPerBlockMS,
+					s.rssMaxMiB, s.startupMedMS, dCPU, dRSS)
+			}
+		}
+	}
+	return b.String()
+}
+
 // perProcess reports each provider process of a command separately, in
 // the order Terraform started them, at the largest N.
 func (r *report) perProcess() string {
@@ -430,7 +483,7 @@ func (r *report) perProcess() string {
 		"(every latency for the real provider), RSS the largest.\n\n")
 	b.WriteString("| provider | scenario | command | process | runs | start-up (ms) | lifetime (s) | CPU (ms) | RSS (MiB) |\n" +
 		"|---|---|---|---:|---:|---:|---:|---:|---:|\n")
-	for _, v := range []string{variantReal, variantStub} {
+	for _, v := range []string{variantReal, variantStub, variantSchema} {
 		for _, k := range r.opts.kinds {
 			for _, c := range r.opts.commands {
 				byIdx := map[int][]procRecord{}

@@ -22,10 +22,11 @@ type procRecord = procrecord.Record
 
 // measurement is one timed Terraform command.
 type measurement struct {
-	// Variant is the provider: variantReal, variantStub or variantNone.
+	// Variant is the provider: variantReal, variantStub, variantSchema or
+	// variantNone.
 	Variant string `json:"variant"`
 	// LatencyMS is the mock's added latency; -1 for the floor and the
-	// framework floor, which do no network I/O.
+	// two provider floors, which do no network I/O.
 	LatencyMS float64 `json:"latency_ms"`
 	Kind      kind    `json:"kind"`
 	N         int     `json:"n"`
