@@ -114,7 +114,7 @@ func parseFlags(args []string) (*options, error) {
 	fs.BoolVar(&o.quick, "quick", false, "label the report as a reduced (quick) run")
 	fs.BoolVar(&o.strict, "strict", false, "exit non-zero when a target is not met")
 	fs.IntVar(&o.parallelism, "parallelism", 0, "terraform -parallelism (0: Terraform's default, 10)")
-	fs.IntVar(&o.copies, "copies", 3, "copies of the provider and of the stub binary, each installed by terraform init, used in turn by successive runs "+
+	fs.IntVar(&o.copies, "copies", 5, "copies of the provider and of each floor binary, each installed by terraform init, used in turn by successive runs "+
 		"(on some machines a freshly written binary runs about 10 % slower or faster for as long as it stays in the page cache; "+
 		"rotating copies averages that out instead of biasing one side of the comparison)")
 	fs.StringVar(&o.stubProvider, "stub-provider", "", "bench/cmd/stubprov: measured too, as the framework floor")
