@@ -21,6 +21,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 
+	"github.com/iotauth/terraform-provider-iotauth/internal/logquiet"
 	"github.com/iotauth/terraform-provider-iotauth/internal/memlimit"
 	"github.com/iotauth/terraform-provider-iotauth/internal/provider"
 )
@@ -34,15 +35,8 @@ func main() {
 			log.Fatal(err.Error())
 		}
 	}
-	// The real provider's main turns the SDK's log formatting off when
-	// Terraform discards it; do the same so the profile matches.
-	if os.Getenv("TF_LOG") == "" && os.Getenv("TF_LOG_PROVIDER") == "" {
-		for _, name := range []string{"TF_LOG_SDK", "TF_LOG_SDK_PROTO", "TF_LOG_SDK_FRAMEWORK", "TF_LOG_PROVIDER", "TF_LOG_PROVIDER_IOTAUTH", "TF_LOG_PROVIDER_IOTAUTH_HTTP"} {
-			if _, set := os.LookupEnv(name); !set {
-				_ = os.Setenv(name, "off")
-			}
-		}
-	}
+	// The same log settings as the provider's main.
+	logquiet.UnlessCollected(os.LookupEnv, os.Setenv)
 	memlimit.Start(os.Getenv)
 	err := providerserver.Serve(context.Background(), provider.New("bench", "none"), providerserver.ServeOpts{
 		Address:         "registry.terraform.io/iotauth/iotauth",

@@ -17,6 +17,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 
+	"github.com/iotauth/terraform-provider-iotauth/internal/logquiet"
 	"github.com/iotauth/terraform-provider-iotauth/internal/memlimit"
 	"github.com/iotauth/terraform-provider-iotauth/internal/schemafloor"
 )
@@ -33,15 +34,8 @@ func run() error {
 	if path == "" {
 		return fmt.Errorf("SCHEMAFLOOR_VALUES must name the values file tfbench captured")
 	}
-	// The same log settings as the provider's main (quietLogsUnlessCollected).
-	if os.Getenv("TF_LOG") == "" && os.Getenv("TF_LOG_PROVIDER") == "" {
-		for _, name := range []string{"TF_LOG_SDK", "TF_LOG_SDK_PROTO", "TF_LOG_SDK_FRAMEWORK", "TF_LOG_PROVIDER",
-			"TF_LOG_PROVIDER_IOTAUTH", "TF_LOG_PROVIDER_IOTAUTH_HTTP"} {
-			if _, set := os.LookupEnv(name); !set {
-				_ = os.Setenv(name, "off")
-			}
-		}
-	}
+	// The same log settings as the provider's main.
+	logquiet.UnlessCollected(os.LookupEnv, os.Setenv)
 	memlimit.Start(os.Getenv)
 	ctx := context.Background()
 	values, err := schemafloor.ReadFile(ctx, path)

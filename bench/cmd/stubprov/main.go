@@ -28,9 +28,9 @@ import (
 )
 
 func main() {
-	// Same log settings as the real provider's main (see quietLogsUnlessCollected
-	// there), so that the floor measures the framework, not log formatting
-	// the real provider no longer does.
+	// The log settings of the real provider's main (internal/logquiet) for
+	// the variables the stub has, so that the floor measures the framework,
+	// not log formatting the real provider no longer does.
 	if os.Getenv("TF_LOG") == "" && os.Getenv("TF_LOG_PROVIDER") == "" {
 		for _, name := range []string{"TF_LOG_SDK", "TF_LOG_SDK_PROTO", "TF_LOG_SDK_FRAMEWORK", "TF_LOG_PROVIDER"} {
 			if _, set := os.LookupEnv(name); !set {

@@ -1,4 +1,4 @@
-package main
+package logquiet
 
 import (
 	"maps"
@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-func TestQuietLogsUnlessCollected(t *testing.T) {
+func TestUnlessCollected(t *testing.T) {
 	for name, tc := range map[string]struct {
 		env  map[string]string
 		want map[string]string
@@ -34,7 +34,7 @@ func TestQuietLogsUnlessCollected(t *testing.T) {
 			env := maps.Clone(tc.env)
 			lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
 			set := func(k, v string) error { env[k] = v; return nil }
-			quietLogsUnlessCollected(lookup, set)
+			UnlessCollected(lookup, set)
 			if !maps.Equal(env, tc.want) {
 				keys := slices.Sorted(maps.Keys(env))
 				t.Errorf("environment %v (keys %v), want %v", env, keys, tc.want)
