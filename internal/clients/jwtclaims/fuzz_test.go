@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/iotauth/terraform-provider-iotauth/internal/clients/jwtclaims"
 )
@@ -22,6 +23,8 @@ func FuzzParse(f *testing.F) {
 		b64(`{"alg":"none"}`) + "." + b64(`{"exp":1e300,"sub":"{}}"}`) + ".",
 		b64(`{"alg":"none"}`) + "." + b64(`{"exp":-1,"sub":{"userid":1}}`) + ".",
 		b64(`{"alg":"none"}`) + "." + b64(`null`) + ".",
+		// Found by CI's fuzzing: less than a second after the epoch.
+		b64(`{"alg":"none"}`) + "." + b64(`{"exp":0.804}`) + ".",
 		b64(`{"alg":"XYZ"}`) + "." + b64(`{}`) + ".",
 		b64(`{"alg":"HS256"}`) + "." + b64(`[]`) + ".x",
 	} {
@@ -33,6 +36,7 @@ func FuzzParse(f *testing.F) {
 		jwtclaims.ErrNotJWT.Error() + ": unverifiable header": true,
 		jwtclaims.ErrNotJWT.Error() + ": unreadable":          true,
 	}
+	epoch, upper := time.Unix(0, 0), time.Unix(1e11, 0)
 	f.Fuzz(func(t *testing.T, token string) {
 		claims, err := jwtclaims.Parse(token)
 		if err != nil {
@@ -56,7 +60,9 @@ func FuzzParse(f *testing.F) {
 		}
 		for _, name := range []string{"exp", "iat", "nbf", "sub"} {
 			if ts, ok := jwtclaims.NumericDate(claims, name); ok {
-				if ts.Location().String() != "UTC" || ts.Unix() <= 0 || ts.Unix() > 1e11 {
+				// NumericDate accepts (0, 1e11] seconds, fractions included,
+				// so compare times: ts.Unix() would truncate 0.804 s to 0.
+				if ts.Location().String() != "UTC" || !ts.After(epoch) || ts.After(upper) {
 					t.Fatalf("%s = %v out of range", name, ts)
 				}
 			}

@@ -199,6 +199,8 @@ func TestNumericDate(t *testing.T) {
 		{"string", "1763916817", time.Unix(1763916817, 0), true},
 		{"string padded", " 1763916817 ", time.Unix(1763916817, 0), true},
 		{"upper bound", json.Number("1e11"), time.Unix(1e11, 0), true},
+		{"under a second after the epoch", json.Number("0.804"), time.Unix(0, 804000000), true},
+		{"just over the upper bound", json.Number("100000000000.5"), time.Time{}, false},
 		{"string not a number", "soon", time.Time{}, false},
 		{"empty string", "", time.Time{}, false},
 		{"json.Number garbage", json.Number("12abc"), time.Time{}, false},
