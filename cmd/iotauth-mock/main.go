@@ -1,14 +1,16 @@
-// Command iotauth-mock runs the mock Monogoto, Coiote IoT DM and BienPort
-// login APIs (package internal/clients/mock) as a standalone server, for the
-// demo, for benchmarks and for users' own offline pipelines.
+// Command iotauth-mock runs the mock platforms' login APIs (Monogoto, Coiote
+// IoT DM and BienPort: package internal/clients/mock) as a standalone server,
+// for the demo, for benchmarks and for users' own offline pipelines.
 //
 //	iotauth-mock [-config file.json] [-host 127.0.0.1] [-allow-remote]
 //	             [-monogoto-port N] [-coiote-port N] [-bienport-port N]
-//	             [-tls] [-latency 20ms] [-ready-file path]
+//	             [-tls] [-latency 20ms] [-ready-file path] [-version]
 //
+// There is one -<platform>-port flag per mock platform (mock.Platforms).
 // Each platform listens on its own port (0, the default, picks a free one).
 // Once every listener is up, the base URLs and the account names (never the
 // passwords) are printed and, with -ready-file, written atomically as JSON:
+// every base URL by name (mock.Server.BaseURLs) and the CA certificate,
 //
 //	{"monogoto": "http://127.0.0.1:P", "monogoto_v1": "http://127.0.0.1:P",
 //	 "coiote": "http://127.0.0.1:P", "bienport": "http://127.0.0.1:P/api",
@@ -40,6 +42,9 @@ import (
 	"github.com/iotauth/terraform-provider-iotauth/internal/clients/platform"
 )
 
+// version is set at build time (-ldflags "-X main.version=...").
+var version = "dev"
+
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -61,6 +66,7 @@ type options struct {
 	tls         bool
 	latency     time.Duration
 	readyFile   string
+	version     bool
 }
 
 func parseFlags(args []string, stderr io.Writer) (*options, error) {
@@ -70,12 +76,13 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.config, "config", "", "JSON configuration file (accounts, lifetimes, ports); see package mock's LoadConfigFile")
 	fs.StringVar(&o.host, "host", "", "address to listen on (default 127.0.0.1, or the config file's listen_host)")
 	fs.BoolVar(&o.allowRemote, "allow-remote", false, "allow a -host that is not a loopback address (the mock has no real security)")
-	for _, p := range platform.Names() {
-		o.ports[p] = fs.Int(string(p)+"-port", 0, p.Title()+" port (0: the config file's, else a free port)")
+	for _, p := range mock.Platforms() {
+		o.ports[p] = fs.Int(string(p)+"-port", 0, mock.Title(p)+" port (0: the config file's, else a free port)")
 	}
 	fs.BoolVar(&o.tls, "tls", false, "serve HTTPS with a freshly generated self-signed certificate (its PEM goes to the ready file)")
 	fs.DurationVar(&o.latency, "latency", 0, "latency added to every request, e.g. 20ms")
 	fs.StringVar(&o.readyFile, "ready-file", "", "write the base URLs as JSON to this file once listening")
+	fs.BoolVar(&o.version, "version", false, "print the version and exit")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -139,6 +146,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if o.version {
+		_, err := fmt.Fprintln(stdout, "iotauth-mock", version)
+		return err
+	}
 	cfg, err := buildConfig(o)
 	if err != nil {
 		return err
@@ -169,22 +180,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 func printBanner(w io.Writer, srv *mock.Server, cfg mock.Config) {
 	fmt.Fprintln(w, "iotauth-mock: listening")
-	names := map[platform.Name][]string{}
-	for _, a := range cfg.Monogoto {
-		names[platform.Monogoto] = append(names[platform.Monogoto], a.UserName)
-	}
-	for _, a := range cfg.Coiote {
-		names[platform.Coiote] = append(names[platform.Coiote], a.Login)
-	}
-	for _, c := range cfg.CoioteClients {
-		names[platform.Coiote] = append(names[platform.Coiote], "client "+c.ClientID+" (realm "+c.Realm+")")
-	}
-	for _, a := range cfg.Bienport {
-		names[platform.Bienport] = append(names[platform.Bienport], a.ScreenName)
-	}
-	for _, p := range platform.Names() {
-		fmt.Fprintf(w, "  %-14s %s\n", p.Title(), srv.BaseURL(p))
-		fmt.Fprintf(w, "  %-14s accounts: %s\n", "", strings.Join(names[p], ", "))
+	for _, p := range mock.Platforms() {
+		fmt.Fprintf(w, "  %-14s %s\n", mock.Title(p), srv.BaseURL(p))
+		fmt.Fprintf(w, "  %-14s accounts: %s\n", "", strings.Join(cfg.AccountNames(p), ", "))
 	}
 	if cfg.TLS {
 		fmt.Fprintln(w, "  TLS: self-signed certificate (its PEM is in the ready file)")
@@ -192,25 +190,16 @@ func printBanner(w io.Writer, srv *mock.Server, cfg mock.Config) {
 	fmt.Fprintln(w, "  admin: GET /__mock/counts, POST /__mock/reset on each listener")
 }
 
-// readyInfo is the ready file's content.
-type readyInfo struct {
-	Monogoto   string `json:"monogoto"`
-	MonogotoV1 string `json:"monogoto_v1"`
-	Coiote     string `json:"coiote"`
-	Bienport   string `json:"bienport"`
-	CACertPEM  string `json:"ca_cert_pem"`
-}
+// readyCACertKey is the ready file's key for the CA certificate; every
+// other key is a base URL.
+const readyCACertKey = "ca_cert_pem"
 
 // writeReadyFile writes the file through a temporary file in the same
 // directory and a rename, so that a reader never sees it half written.
 func writeReadyFile(path string, srv *mock.Server) error {
-	b, err := json.MarshalIndent(readyInfo{
-		Monogoto:   srv.BaseURL(platform.Monogoto),
-		MonogotoV1: srv.BaseURL(platform.Monogoto),
-		Coiote:     srv.BaseURL(platform.Coiote),
-		Bienport:   srv.BaseURL(platform.Bienport),
-		CACertPEM:  srv.CACertPEM(),
-	}, "", "  ")
+	info := srv.BaseURLs()
+	info[readyCACertKey] = srv.CACertPEM()
+	b, err := json.MarshalIndent(info, "", "  ")
 	if err != nil {
 		return err
 	}

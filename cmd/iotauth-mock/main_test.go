@@ -46,21 +46,23 @@ func TestRunWritesReadyFileAndStops(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, []string{"-tls", "-ready-file", ready, "-latency", "1ms"}, &out, &errOut) }()
 
-	var info readyInfo
+	var info map[string]string
 	if err := json.Unmarshal(waitForFile(t, ready, done), &info); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(info.Monogoto, "https://127.0.0.1:") || info.MonogotoV1 != info.Monogoto ||
-		!strings.HasPrefix(info.Coiote, "https://127.0.0.1:") || !strings.HasSuffix(info.Bienport, "/api") ||
-		!strings.HasPrefix(info.CACertPEM, "-----BEGIN CERTIFICATE-----") {
-		t.Fatalf("ready file %+v", info)
+	// The keys users' pipelines read: one per platform, Monogoto's v1 API
+	// and the CA certificate.
+	if len(info) != len(mock.Platforms())+2 || !strings.HasPrefix(info["monogoto"], "https://127.0.0.1:") ||
+		info["monogoto_v1"] != info["monogoto"] || !strings.HasPrefix(info["coiote"], "https://127.0.0.1:") ||
+		!strings.HasSuffix(info["bienport"], "/api") || !strings.HasPrefix(info["ca_cert_pem"], "-----BEGIN CERTIFICATE-----") {
+		t.Fatalf("ready file %v", info)
 	}
 	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM([]byte(info.CACertPEM)) {
+	if !pool.AppendCertsFromPEM([]byte(info["ca_cert_pem"])) {
 		t.Fatal("bad PEM")
 	}
 	c := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}}
-	resp, err := c.Post(info.Monogoto+"/Auth", "application/json",
+	resp, err := c.Post(info["monogoto"]+"/Auth", "application/json",
 		strings.NewReader(`{"UserName":"demo@monogoto.io","Password":"`+mock.SeedMonogotoDemoPassword+`"}`))
 	if err != nil {
 		t.Fatal(err)
@@ -69,7 +71,7 @@ func TestRunWritesReadyFileAndStops(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("login %d", resp.StatusCode)
 	}
-	resp, err = c.Get(info.Monogoto + "/__mock/counts")
+	resp, err = c.Get(info["monogoto"] + "/__mock/counts")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +98,7 @@ func TestRunWritesReadyFileAndStops(t *testing.T) {
 		t.Errorf("the ready file was left behind: %v", err)
 	}
 	text := out.String()
-	for _, want := range []string{info.Monogoto, info.Bienport, "demo@monogoto.io", "ops@acme.example", "905554447788", "iotauth-ci", "shutting down"} {
+	for _, want := range []string{info["monogoto"], info["bienport"], "demo@monogoto.io", "ops@acme.example", "905554447788", "iotauth-ci", "shutting down"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("the banner lacks %q:\n%s", want, text)
 		}
@@ -132,6 +134,18 @@ func TestRunFlagErrors(t *testing.T) {
 	var out, errOut bytes.Buffer
 	if err := run(t.Context(), []string{"-h"}, &out, &errOut); !errors.Is(err, flag.ErrHelp) || !strings.Contains(errOut.String(), "-ready-file") {
 		t.Errorf("-h: %v %q", err, errOut.String())
+	}
+	for _, p := range mock.Platforms() {
+		if !strings.Contains(errOut.String(), "-"+string(p)+"-port") || !strings.Contains(errOut.String(), mock.Title(p)+" port") {
+			t.Errorf("-h does not list -%s-port:\n%s", p, errOut.String())
+		}
+	}
+}
+
+func TestRunVersion(t *testing.T) {
+	var out, errOut bytes.Buffer
+	if err := run(t.Context(), []string{"-version"}, &out, &errOut); err != nil || out.String() != "iotauth-mock dev\n" || errOut.Len() != 0 {
+		t.Errorf("-version: %v %q %q", err, out.String(), errOut.String())
 	}
 }
 

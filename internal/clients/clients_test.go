@@ -6,6 +6,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -13,8 +15,7 @@ import (
 	"time"
 
 	"github.com/iotauth/terraform-provider-iotauth/internal/clients"
-	"github.com/iotauth/terraform-provider-iotauth/internal/clients/cache"
-	"github.com/iotauth/terraform-provider-iotauth/internal/clients/httpx"
+	"github.com/iotauth/terraform-provider-iotauth/internal/clients/clienttest"
 	"github.com/iotauth/terraform-provider-iotauth/internal/clients/platform"
 )
 
@@ -94,109 +95,170 @@ type offsetClock struct{ offset atomic.Int64 }
 func (c *offsetClock) Now() time.Time          { return time.Now().Add(time.Duration(c.offset.Load())) }
 func (c *offsetClock) Advance(d time.Duration) { c.offset.Add(int64(d)) }
 
-func newManager(t *testing.T, cacheOpts cache.Options) *clients.Manager {
+// testSettings send one attempt per request, quickly.
+func testSettings() clients.Settings {
+	return clients.Settings{Timeout: 2 * time.Second, MaxRetries: 0, RetryMaxWait: 50 * time.Millisecond}
+}
+
+func newManager(t *testing.T) *clients.Manager {
 	t.Helper()
-	m, err := clients.New(clients.Config{
-		HTTP:  httpx.Config{Timeout: 2 * time.Second, MaxRetries: 0, BackoffMin: time.Millisecond, RetryMaxWait: 50 * time.Millisecond},
-		Cache: cacheOpts,
-	})
+	m, err := clients.New(testSettings())
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(m.HTTP().CloseIdleConnections)
 	return m
 }
 
-func TestNewInvalidHTTPConfig(t *testing.T) {
-	m, err := clients.New(clients.Config{HTTP: httpx.Config{CACertPEM: "garbage"}})
+// newClockManager is a Manager whose session cache reads clk.
+func newClockManager(t *testing.T, clk *offsetClock, maxAge time.Duration) *clients.Manager {
+	t.Helper()
+	s := testSettings()
+	s.SessionMaxAge = maxAge
+	m, err := clients.NewWithClock(s, clk.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func TestNewInvalidSettings(t *testing.T) {
+	m, err := clients.New(clients.Settings{CACertPEM: "garbage"})
 	if m != nil || !platform.IsKind(err, platform.KindInvalidConfig) {
 		t.Errorf("New = %v, %v", m, err)
 	}
 }
 
-func TestValidate(t *testing.T) {
-	ok := platform.Credentials{Platform: platform.Monogoto, BaseURL: "https://console.monogoto.io", Username: "u", Password: "p"}
-	if err := clients.Validate(ok); err != nil {
-		t.Fatalf("valid credentials: %v", err)
-	}
-	sa := platform.Credentials{Platform: platform.Coiote, BaseURL: "https://x", ClientID: "svc", ClientSecret: "s"}
-	if err := clients.Validate(sa); err != nil {
-		t.Fatalf("valid service account: %v", err)
-	}
+// TestCheckBackstop: credentials the provider's checks should have stopped
+// are refused before any request is sent, with an error naming the
+// platform and the user.
+func TestCheckBackstop(t *testing.T) {
+	f, srv := start(t)
+	m := newManager(t)
+	ok := platform.Credentials{Platform: "monogoto", BaseURL: srv.URL, Username: "u", Password: testPassword}
 	cases := []struct {
 		name   string
 		mutate func(*platform.Credentials)
+		title  string
 		detail string
 	}{
-		{"unknown platform", func(c *platform.Credentials) { c.Platform = "thingsboard" }, "unknown platform thingsboard"},
-		{"empty platform", func(c *platform.Credentials) { c.Platform = "" }, "unknown platform "},
-		{"no base URL", func(c *platform.Credentials) { c.BaseURL = "  " }, "no base URL"},
-		{"no user name", func(c *platform.Credentials) { c.Username = " " }, "no user name"},
-		{"no password", func(c *platform.Credentials) { c.Password = "" }, "no password"},
-		{"client ID on Monogoto", func(c *platform.Credentials) { c.ClientID, c.ClientSecret = "svc", "s" }, "client credentials are supported only for Coiote"},
+		{"unknown platform", func(c *platform.Credentials) { c.Platform = "thingsboard" }, "", "unknown platform thingsboard"},
+		{"empty platform", func(c *platform.Credentials) { c.Platform = "" }, "", "unknown platform "},
+		{"no user name", func(c *platform.Credentials) { c.Username = " " }, "Monogoto", "no user name"},
+		{"no password", func(c *platform.Credentials) { c.Password = "" }, "Monogoto", "no password"},
+		{"client ID on Monogoto", func(c *platform.Credentials) { c.ClientID, c.ClientSecret = "svc", "s" }, "Monogoto",
+			"this platform does not accept client credentials"},
 		{"client ID without secret", func(c *platform.Credentials) {
-			c.Platform, c.ClientID, c.Username, c.Password = platform.Coiote, "svc", "", ""
-		}, "a client ID needs a client secret"},
+			c.Platform, c.ClientID, c.Username, c.Password = "coiote", "svc", "", ""
+		}, "Coiote IoT DM", "a client ID needs a client secret, and a client secret a client ID"},
+		{"client secret without ID", func(c *platform.Credentials) {
+			c.Platform, c.ClientSecret, c.Username, c.Password = "coiote", testPassword, "", ""
+		}, "Coiote IoT DM", "a client ID needs a client secret, and a client secret a client ID"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			cr := ok
-			cr.Password = testPassword
 			tc.mutate(&cr)
-			err := clients.Validate(cr)
-			e, isErr := platform.AsError(err)
-			if !isErr || e.Kind != platform.KindInvalidConfig || e.Detail != tc.detail || e.Op != "login" {
-				t.Fatalf("Validate = %v (detail %q)", err, detailOf(e))
+			_, err := m.Session(t.Context(), cr)
+			e := clienttest.WantError(t, err, platform.KindInvalidConfig, 0, 0)
+			if e.Detail != tc.detail || e.Op != "login" {
+				t.Fatalf("Session = %v (detail %q)", err, e.Detail)
 			}
-			if e.User != cr.Principal() || e.Platform != cr.Platform {
-				t.Errorf("User %q Platform %q", e.User, e.Platform)
+			if e.Platform != tc.title || (tc.title != "" && e.User != cr.Principal()) {
+				t.Errorf("Platform %q User %q", e.Platform, e.User)
 			}
-			if strings.Contains(e.Error(), testPassword) {
-				t.Errorf("message holds the password: %v", e)
+			clienttest.NoSecret(t, err, testPassword)
+		})
+	}
+	if f.n.Load() != 0 {
+		t.Errorf("%d requests sent for invalid credentials", f.n.Load())
+	}
+	// Valid credentials pass the same check.
+	if _, err := m.Session(t.Context(), ok); err != nil || f.n.Load() != 1 {
+		t.Errorf("valid credentials: %v, %d requests", err, f.n.Load())
+	}
+}
+
+// TestPlatformsDeclareThemselves checks what every registered platform
+// declares, so that a new platform cannot leave a gap the provider would
+// turn into a broken schema.
+func TestPlatformsDeclareThemselves(t *testing.T) {
+	infos := clients.Platforms()
+	if len(infos) == 0 {
+		t.Fatal("no platforms")
+	}
+	seen := map[platform.Name]bool{}
+	for _, info := range infos {
+		t.Run(string(info.Name), func(t *testing.T) {
+			if info.Name == "" || seen[info.Name] || strings.ToLower(string(info.Name)) != string(info.Name) {
+				t.Errorf("name %q is empty, repeated or not lower case", info.Name)
 			}
+			seen[info.Name] = true
+			if p, ok := clients.Lookup(info.Name); !ok || p.Info().Name != info.Name {
+				t.Error("Lookup does not find the platform")
+			}
+			if info.Title == "" || info.Description == "" || info.UsernameDoc == "" || info.ProfileDoc == "" || info.HeadersDoc == "" ||
+				!strings.Contains(info.BaseURLDefaultDoc, info.DefaultBaseURL) || !strings.HasPrefix(info.DefaultBaseURL, "https://") {
+				t.Errorf("incomplete declaration: %+v", info)
+			}
+			if len(info.Credentials) == 0 || info.Credentials[0] != platform.Password {
+				t.Errorf("credential kinds %v: the usual one (password) first", info.Credentials)
+			}
+			for _, s := range info.Settings {
+				if s.Description == "" || strings.Contains(s.Description, "Environment variable") {
+					t.Errorf("setting %s: description %q", s.Name, s.Description)
+				}
+				if len(s.OneOf) > 0 && s.Default != "" && !slices.Contains(s.OneOf, s.Default) {
+					t.Errorf("setting %s: default %q is not one of %v", s.Name, s.Default, s.OneOf)
+				}
+				if s.Bool && s.Default != "" && s.Default != "true" && s.Default != "false" {
+					t.Errorf("setting %s: boolean default %q", s.Name, s.Default)
+				}
+			}
+			checkFields(t, info.ProfileFields)
 		})
 	}
 }
 
-func detailOf(e *platform.Error) string {
-	if e == nil {
-		return ""
-	}
-	return e.Detail
-}
-
-func TestInvalidCredentialsSendNothing(t *testing.T) {
-	f, srv := start(t)
-	m := newManager(t, cache.Options{})
-	cr := platform.Credentials{Platform: platform.Monogoto, BaseURL: srv.URL, Username: "demo@monogoto.io"}
-	if _, err := m.Session(t.Context(), cr); !platform.IsKind(err, platform.KindInvalidConfig) {
-		t.Errorf("Session = %v", err)
-	}
-	if _, err := m.Login(t.Context(), cr); !platform.IsKind(err, platform.KindInvalidConfig) {
-		t.Errorf("Login = %v", err)
-	}
-	if f.n.Load() != 0 || m.Logins() != 0 {
-		t.Errorf("%d requests, %d logins", f.n.Load(), m.Logins())
+func checkFields(t *testing.T, fields []platform.Field) {
+	t.Helper()
+	names := map[string]bool{}
+	for _, f := range fields {
+		if f.Name == "" || names[f.Name] || f.Name != strings.ToLower(f.Name) || strings.ContainsAny(f.Name, " -") || f.Description == "" {
+			t.Errorf("field %+v: empty, repeated or not snake_case name, or no description", f)
+		}
+		names[f.Name] = true
+		if (f.Type == platform.ObjectList) != (len(f.Fields) > 0) {
+			t.Errorf("field %s: only an object list has fields", f.Name)
+		}
+		checkFields(t, f.Fields)
 	}
 }
 
 func TestSessionCachesPerPlatform(t *testing.T) {
-	cases := []struct {
+	cases := map[platform.Name]struct {
 		cr       platform.Credentials
 		requests int // per login
 		token    string
+		headers  map[string]string
 	}{
-		{platform.Credentials{Platform: platform.Monogoto, Username: "demo@monogoto.io"}, 1, "legacy-1"},
-		{platform.Credentials{Platform: platform.Coiote, Username: "ops@acme.example"}, 2, "coiote-1"},
-		{platform.Credentials{Platform: platform.Bienport, Username: "bienport.demo", RememberMe: true}, 1, "bienport-1"},
+		"monogoto": {platform.Credentials{Username: "demo@monogoto.io"}, 1, "legacy-1",
+			map[string]string{"Authorization": "Bearer legacy-1", "apikey": "cid_1"}},
+		"coiote": {platform.Credentials{Username: "ops@acme.example"}, 2, "coiote-1",
+			map[string]string{"Authorization": "Bearer coiote-1"}},
+		"bienport": {platform.Credentials{Username: "bienport.demo", Options: map[string]string{"remember_me": "true"}}, 1, "bienport-1",
+			map[string]string{"Authorization": "Bearer bienport-1", "OrganizationId": "20635"}},
 	}
-	for _, tc := range cases {
-		t.Run(string(tc.cr.Platform), func(t *testing.T) {
+	for _, info := range clients.Platforms() {
+		t.Run(string(info.Name), func(t *testing.T) {
+			tc, ok := cases[info.Name]
+			if !ok {
+				t.Fatalf("no case for %s: add its login to fakePlatforms and here", info.Name)
+			}
 			f, srv := start(t)
-			m := newManager(t, cache.Options{})
+			m := newManager(t)
 			cr := tc.cr
-			cr.BaseURL, cr.Password = srv.URL, testPassword
-			if cr.Platform == platform.Bienport {
+			cr.Platform, cr.BaseURL, cr.Password = info.Name, srv.URL, testPassword
+			if info.Name == "bienport" {
 				cr.BaseURL = srv.URL + "/api"
 			}
 			s1, err := m.Session(t.Context(), cr)
@@ -207,49 +269,28 @@ func TestSessionCachesPerPlatform(t *testing.T) {
 			if err != nil {
 				t.Fatalf("second Session: %v", err)
 			}
-			if s1 != s2 || s1.Token != tc.token || s1.Platform != cr.Platform {
+			if s1 != s2 || s1.Token != tc.token || s1.Platform != info.Name {
 				t.Errorf("sessions %v / %v, token %q", s1, s2, s1.Token)
 			}
-			if int(f.n.Load()) != tc.requests || m.Logins() != 1 {
-				t.Errorf("%d requests (%v), %d logins; want %d and 1", f.n.Load(), f.requests(), m.Logins(), tc.requests)
+			if !reflect.DeepEqual(s1.Headers, tc.headers) {
+				t.Errorf("Headers = %v, want %v", s1.Headers, tc.headers)
 			}
-			// Login always logs in.
-			s3, err := m.Login(t.Context(), cr)
-			if err != nil || s3 == s1 || m.Logins() != 2 || int(f.n.Load()) != 2*tc.requests {
-				t.Errorf("Login: %v, %v; %d logins, %d requests", s3, err, m.Logins(), f.n.Load())
+			if int(f.n.Load()) != tc.requests {
+				t.Errorf("%d requests (%v); want %d: one login", f.n.Load(), f.requests(), tc.requests)
 			}
 		})
 	}
 }
 
-func TestSharedCacheOutlivesManager(t *testing.T) {
-	f, srv := start(t)
-	shared := cache.New(cache.Options{})
-	cr := platform.Credentials{Platform: platform.Monogoto, BaseURL: srv.URL, Username: "demo@monogoto.io", Password: testPassword}
-	for i := range 3 {
-		m, err := clients.New(clients.Config{SharedCache: shared})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := m.Session(t.Context(), cr); err != nil {
-			t.Fatalf("manager %d: %v", i, err)
-		}
-		m.HTTP().CloseIdleConnections()
-	}
-	if f.n.Load() != 1 || shared.Len() != 1 {
-		t.Errorf("%d requests, %d cached sessions; want 1 and 1", f.n.Load(), shared.Len())
-	}
-}
-
 func v1Creds(base string) platform.Credentials {
-	return platform.Credentials{Platform: platform.Monogoto, MonogotoAPI: platform.MonogotoV1, BaseURL: base,
+	return platform.Credentials{Platform: "monogoto", Options: map[string]string{"api_version": "v1"}, BaseURL: base,
 		Username: "demo@monogoto.io", Password: testPassword}
 }
 
 func TestMonogotoV1RefreshNearExpiry(t *testing.T) {
 	f, srv := start(t)
 	clk := &offsetClock{}
-	m := newManager(t, cache.Options{Now: clk.Now, Margin: time.Minute})
+	m := newClockManager(t, clk, 0)
 	cr := v1Creds(srv.URL)
 
 	s1, err := m.Session(t.Context(), cr)
@@ -276,8 +317,8 @@ func TestMonogotoV1RefreshNearExpiry(t *testing.T) {
 	if len(f.refreshBody) != 1 || f.refreshBody[0]["refresh_token"] != "v1-refresh-1" || len(f.refreshBody[0]) != 1 {
 		t.Errorf("refresh body = %v", f.refreshBody)
 	}
-	if s2.Token != "v1-refreshed-2" || s2.RefreshToken != "v1-refresh-2" || m.Logins() != 2 {
-		t.Errorf("refreshed session %q / %q, %d logins", s2.Token, s2.RefreshToken, m.Logins())
+	if s2.Token != "v1-refreshed-2" || s2.RefreshToken != "v1-refresh-2" {
+		t.Errorf("refreshed session %q / %q", s2.Token, s2.RefreshToken)
 	}
 	// The rotated refresh token is what the next refresh uses. The
 	// refreshed session's expiry comes from the real clock: jump past it.
@@ -295,7 +336,7 @@ func TestMonogotoV1RefreshNearExpiry(t *testing.T) {
 func v1NearExpiry(t *testing.T, base string) (*clients.Manager, platform.Credentials) {
 	t.Helper()
 	clk := &offsetClock{}
-	m := newManager(t, cache.Options{Now: clk.Now, Margin: time.Minute})
+	m := newClockManager(t, clk, 0)
 	cr := v1Creds(base)
 	if _, err := m.Session(t.Context(), cr); err != nil {
 		t.Fatal(err)
@@ -316,8 +357,8 @@ func TestMonogotoV1RefusedRefreshFallsBackToLogin(t *testing.T) {
 	if got := f.requests(); strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Errorf("requests = %v, want %v", got, want)
 	}
-	if s.Token != "v1-access-3" || m.Logins() != 3 {
-		t.Errorf("token %q, %d logins", s.Token, m.Logins())
+	if s.Token != "v1-access-3" {
+		t.Errorf("token %q", s.Token)
 	}
 }
 
@@ -328,7 +369,7 @@ func TestMonogotoV1RateLimitedRefreshIsReported(t *testing.T) {
 	m, cr := v1NearExpiry(t, srv.URL)
 	_, err := m.Session(t.Context(), cr)
 	e, ok := platform.AsError(err)
-	if !ok || e.Kind != platform.KindRateLimited || e.RetryAfter != time.Minute || e.Op != "v1 token refresh" || e.Platform != platform.Monogoto {
+	if !ok || e.Kind != platform.KindRateLimited || e.RetryAfter != time.Minute || e.Op != "v1 token refresh" || e.Platform != "Monogoto" {
 		t.Fatalf("err = %v", err)
 	}
 	// A rate limit is not a refused token: no fallback login.
@@ -340,8 +381,9 @@ func TestMonogotoV1RateLimitedRefreshIsReported(t *testing.T) {
 func TestLegacyMonogotoNeverRefreshes(t *testing.T) {
 	f, srv := start(t)
 	clk := &offsetClock{}
-	m := newManager(t, cache.Options{Now: clk.Now, MaxAge: time.Hour})
-	cr := platform.Credentials{Platform: platform.Monogoto, BaseURL: srv.URL, Username: "demo@monogoto.io", Password: testPassword}
+	m := newClockManager(t, clk, time.Hour)
+	cr := platform.Credentials{Platform: "monogoto", BaseURL: srv.URL, Username: "demo@monogoto.io", Password: testPassword,
+		Options: map[string]string{"api_version": "legacy"}}
 	if _, err := m.Session(t.Context(), cr); err != nil {
 		t.Fatal(err)
 	}
@@ -355,33 +397,32 @@ func TestLegacyMonogotoNeverRefreshes(t *testing.T) {
 }
 
 func TestSessionErrorsAreAnnotated(t *testing.T) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.WriteHeader(http.StatusUnauthorized)
-		_, _ = io.WriteString(w, `{"statusCode":401,"error":"AuthorizationException","message":"Incorrect username or password. Username: bienport.demo"}`)
-	}))
-	t.Cleanup(srv.Close)
-	m := newManager(t, cache.Options{})
-	cr := platform.Credentials{Platform: platform.Bienport, BaseURL: srv.URL, Username: "bienport.demo", Password: testPassword}
+	rec, srv := clienttest.Serve(t, http.StatusUnauthorized,
+		`{"statusCode":401,"error":"AuthorizationException","message":"Incorrect username or password. Username: bienport.demo"}`, nil)
+	m := newManager(t)
+	cr := platform.Credentials{Platform: "bienport", BaseURL: srv.URL, Username: "bienport.demo", Password: testPassword}
 	_, err := m.Session(t.Context(), cr)
 	e, ok := platform.AsError(err)
 	if !ok || e.Kind != platform.KindBadCredentials || e.Status != 401 || e.Attempts != 1 ||
-		e.Platform != platform.Bienport || e.User != "bienport.demo" || e.Op != "login" {
+		e.Platform != "BienPort" || e.User != "bienport.demo" || e.Op != "login" {
 		t.Fatalf("err = %#v", e)
 	}
-	if strings.Contains(e.Error(), testPassword) {
-		t.Errorf("message holds the password: %v", e)
+	if want := `BienPort login for user "bienport.demo" failed: invalid credentials: ` +
+		`the platform refused the user name and password (HTTP 401)`; e.Error() != want {
+		t.Errorf("message %q, want %q", e.Error(), want)
 	}
-	// The failure is not cached: the next call tries again.
-	_, _ = m.Session(t.Context(), cr)
-	if m.Logins() != 2 {
-		t.Errorf("%d logins, want 2", m.Logins())
+	clienttest.NoSecret(t, err, testPassword)
+	// The refusal is remembered: the next call sends nothing.
+	_, err2 := m.Session(t.Context(), cr)
+	if rec.Count() != 1 || err2 == nil || err2.Error() != err.Error() {
+		t.Errorf("%d requests, second error %v", rec.Count(), err2)
 	}
 }
 
 func TestConcurrentSessionsShareOneLogin(t *testing.T) {
 	f, srv := start(t)
-	m := newManager(t, cache.Options{})
-	cr := platform.Credentials{Platform: platform.Coiote, BaseURL: srv.URL, Username: "ops@acme.example", Password: testPassword}
+	m := newManager(t)
+	cr := platform.Credentials{Platform: "coiote", BaseURL: srv.URL, Username: "ops@acme.example", Password: testPassword}
 	var wg sync.WaitGroup
 	for range 20 {
 		wg.Go(func() {
@@ -391,7 +432,203 @@ func TestConcurrentSessionsShareOneLogin(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if m.Logins() != 1 || f.n.Load() != 2 {
-		t.Errorf("%d logins, %d requests; want 1 login (token + profile)", m.Logins(), f.n.Load())
+	if f.n.Load() != 2 {
+		t.Errorf("%d requests; want 1 login (token + profile)", f.n.Load())
+	}
+}
+
+// refusingServer answers every request with status, as a platform that
+// refuses the credentials does, and counts the requests.
+func refusingServer(t *testing.T, status int) (*atomic.Int64, string) {
+	t.Helper()
+	var n atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		n.Add(1)
+		time.Sleep(20 * time.Millisecond) // let concurrent callers pile up
+		w.WriteHeader(status)
+		_, _ = io.WriteString(w, `{"error":"refused"}`)
+	}))
+	t.Cleanup(srv.Close)
+	return &n, srv.URL
+}
+
+// TestRefusedLoginSentOnce: whatever the number of callers, concurrent or
+// one after another, a login the platform refused is sent once per
+// credential set, and every caller gets the same error.
+func TestRefusedLoginSentOnce(t *testing.T) {
+	for _, info := range clients.Platforms() {
+		t.Run(string(info.Name), func(t *testing.T) {
+			t.Parallel()
+			n, base := refusingServer(t, http.StatusUnauthorized)
+			m := newManager(t)
+			cr := platform.Credentials{Platform: info.Name, BaseURL: base, Username: "someone", Password: testPassword}
+			const callers = 25
+			errs := make([]error, 2*callers)
+			var wg sync.WaitGroup
+			for i := range callers {
+				wg.Go(func() { _, errs[i] = m.Session(t.Context(), cr) })
+			}
+			wg.Wait()
+			for i := callers; i < 2*callers; i++ {
+				_, errs[i] = m.Session(t.Context(), cr)
+			}
+			if n.Load() != 1 {
+				t.Errorf("%d login requests for %d callers, want exactly 1", n.Load(), 2*callers)
+			}
+			for i, err := range errs {
+				if !platform.IsKind(err, platform.KindBadCredentials) || err.Error() != errs[0].Error() {
+					t.Fatalf("caller %d: %v; want the first caller's %v", i, err, errs[0])
+				}
+			}
+			if !strings.Contains(errs[0].Error(), info.Title) || !strings.Contains(errs[0].Error(), `"someone"`) {
+				t.Errorf("message %q does not name the platform and the user", errs[0])
+			}
+			// Another password is another credential set: it is sent.
+			cr.Password += "-2"
+			_, _ = m.Session(t.Context(), cr)
+			if n.Load() != 2 {
+				t.Errorf("%d requests after a different password, want 2", n.Load())
+			}
+		})
+	}
+}
+
+// TestPassingFailuresNotRemembered: a server error or a timeout may heal,
+// so each call tries again.
+func TestPassingFailuresNotRemembered(t *testing.T) {
+	t.Run("503", func(t *testing.T) {
+		n, base := refusingServer(t, http.StatusServiceUnavailable)
+		m := newManager(t)
+		cr := platform.Credentials{Platform: "bienport", BaseURL: base, Username: "u", Password: testPassword}
+		for i := 1; i <= 3; i++ {
+			if _, err := m.Session(t.Context(), cr); !platform.IsKind(err, platform.KindServer) {
+				t.Fatalf("call %d: %v", i, err)
+			}
+			if n.Load() != int64(i) {
+				t.Errorf("call %d: %d requests", i, n.Load())
+			}
+		}
+	})
+	t.Run("timeout", func(t *testing.T) {
+		var n atomic.Int64
+		release := make(chan struct{})
+		srv := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+			n.Add(1)
+			select {
+			case <-r.Context().Done():
+			case <-release:
+			}
+		}))
+		t.Cleanup(srv.Close)
+		t.Cleanup(func() { close(release) })
+		s := testSettings()
+		s.Timeout = 50 * time.Millisecond
+		m, err := clients.New(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cr := platform.Credentials{Platform: "monogoto", BaseURL: srv.URL, Username: "u", Password: testPassword}
+		for i := 1; i <= 2; i++ {
+			if _, err := m.Session(t.Context(), cr); !platform.IsKind(err, platform.KindTimeout) {
+				t.Fatalf("call %d: %v", i, err)
+			}
+		}
+		if n.Load() != 2 {
+			t.Errorf("%d requests for 2 calls; a timeout must not be remembered", n.Load())
+		}
+	})
+}
+
+// TestShortAndExpiredTokensReused: a token shorter-lived than the 60-second
+// margin, and one the platform issued already expired, are each reused by
+// many sequential callers instead of logging in for every one.
+func TestShortAndExpiredTokensReused(t *testing.T) {
+	cases := map[string]struct {
+		cr      platform.Credentials
+		handler http.HandlerFunc
+		perOne  int64 // requests per login
+	}{
+		"45s Coiote token": {
+			platform.Credentials{Platform: "coiote", Username: "ops@acme.example"},
+			func(w http.ResponseWriter, r *http.Request) {
+				if r.Method == http.MethodPost {
+					w.WriteHeader(http.StatusCreated)
+					_, _ = io.WriteString(w, `{"access_token":"short","expires_in":"45"}`)
+					return
+				}
+				_, _ = io.WriteString(w, `{"login":"ops@acme.example"}`)
+			}, 2,
+		},
+		"BienPort token issued expired": {
+			platform.Credentials{Platform: "bienport", Username: "bienport.demo"},
+			func(w http.ResponseWriter, _ *http.Request) {
+				// exp 1763916817 is 2025-11-23: long past.
+				_, _ = io.WriteString(w, `{"token":"eyJhbGciOiJub25lIn0.eyJleHAiOjE3NjM5MTY4MTd9."}`)
+			}, 1,
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			var n atomic.Int64
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				n.Add(1)
+				tc.handler(w, r)
+			}))
+			t.Cleanup(srv.Close)
+			m := newManager(t)
+			cr := tc.cr
+			cr.BaseURL, cr.Password = srv.URL, testPassword
+			for range 30 {
+				if _, err := m.Session(t.Context(), cr); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if n.Load() != tc.perOne {
+				t.Errorf("%d requests for 30 sequential callers, want one login (%d)", n.Load(), tc.perOne)
+			}
+		})
+	}
+}
+
+// TestWaitsWithinSettingsAreHonoured: the time a login may take comes from
+// the documented settings alone. Two Retry-After waits within
+// retry_max_wait, each longer than the request timeout, are waited for.
+func TestWaitsWithinSettingsAreHonoured(t *testing.T) {
+	t.Parallel()
+	var n atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		if n.Add(1) <= 2 {
+			w.Header().Set("Retry-After", "1")
+			w.WriteHeader(http.StatusTooManyRequests)
+			return
+		}
+		_, _ = io.WriteString(w, `{"token":"after-waiting"}`)
+	}))
+	t.Cleanup(srv.Close)
+	m, err := clients.New(clients.Settings{Timeout: 300 * time.Millisecond, MaxRetries: 2, RetryMaxWait: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	s, err := m.Session(t.Context(), platform.Credentials{Platform: "monogoto", BaseURL: srv.URL, Username: "u", Password: testPassword})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Token != "after-waiting" || n.Load() != 3 || time.Since(start) < 1900*time.Millisecond {
+		t.Errorf("token %q after %d requests in %v", s.Token, n.Load(), time.Since(start))
+	}
+
+	// retry_max_wait = 0s: retries without waiting, and stops at the
+	// first Retry-After, naming the cap.
+	n.Store(0)
+	m0, err := clients.New(clients.Settings{Timeout: 300 * time.Millisecond, MaxRetries: 2, RetryMaxWait: 0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = m0.Session(t.Context(), platform.Credentials{Platform: "monogoto", BaseURL: srv.URL, Username: "u2", Password: testPassword})
+	e, ok := platform.AsError(err)
+	if !ok || e.Kind != platform.KindRateLimited || n.Load() != 1 || !strings.Contains(e.Detail, "cap") ||
+		!strings.Contains(e.Hint(), "retry_max_wait") {
+		t.Errorf("%d requests, err %v", n.Load(), err)
 	}
 }

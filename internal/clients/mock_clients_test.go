@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -14,8 +15,6 @@ import (
 	"time"
 
 	"github.com/iotauth/terraform-provider-iotauth/internal/clients"
-	"github.com/iotauth/terraform-provider-iotauth/internal/clients/cache"
-	"github.com/iotauth/terraform-provider-iotauth/internal/clients/httpx"
 	"github.com/iotauth/terraform-provider-iotauth/internal/clients/mock"
 	"github.com/iotauth/terraform-provider-iotauth/internal/clients/platform"
 )
@@ -39,37 +38,57 @@ func startMockPlatforms(t *testing.T, edit ...func(*mock.Config)) *mock.Server {
 	return srv
 }
 
-// fastHTTP retries quickly so that fault tests stay short.
-func fastHTTP() httpx.Config {
-	return httpx.Config{
-		Timeout:      time.Second,
-		MaxRetries:   2,
-		RetryMaxWait: 2 * time.Second,
-		MaxElapsed:   10 * time.Second,
-		BackoffMin:   5 * time.Millisecond,
-	}
+// fastSettings keep fault tests short: a 1 s timeout, two retries, and a
+// 2 s cap on one wait.
+func fastSettings() clients.Settings {
+	return clients.Settings{Timeout: time.Second, MaxRetries: 2, RetryMaxWait: 2 * time.Second}
 }
 
-func newMockManager(t *testing.T, hc httpx.Config, co cache.Options) *clients.Manager {
+func newMockManager(t *testing.T, s clients.Settings) *clients.Manager {
 	t.Helper()
-	m, err := clients.New(clients.Config{HTTP: hc, Cache: co})
+	m, err := clients.New(s)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return m
 }
 
-func seedCreds(srv *mock.Server, p platform.Name) platform.Credentials {
+// newMockClockManager is newMockManager with a session cache that reads now.
+func newMockClockManager(t *testing.T, now func() time.Time) *clients.Manager {
+	t.Helper()
+	m, err := clients.NewWithClock(fastSettings(), now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// seedCreds are the credentials of a seeded account of platform p.
+func seedCreds(t *testing.T, srv *mock.Server, p platform.Name) platform.Credentials {
+	t.Helper()
 	cr := platform.Credentials{Platform: p, BaseURL: srv.BaseURL(p)}
 	switch p {
-	case platform.Monogoto:
+	case "monogoto":
 		cr.Username, cr.Password = mock.SeedMonogotoDemo.UserName, mock.SeedMonogotoDemoPassword
-	case platform.Coiote:
+	case "coiote":
 		cr.Username, cr.Password = mock.SeedCoioteOps.Login, mock.SeedCoioteOpsPassword
-	case platform.Bienport:
+	case "bienport":
 		cr.Username, cr.Password = mock.SeedBienportDemo.ScreenName, mock.SeedBienportDemoPassword
+	default:
+		t.Fatalf("no seeded account for %s: add one here", p)
 	}
 	return cr
+}
+
+// extra returns the profile extra called name as a T, failing the test
+// when it is missing or of another type.
+func extra[T any](t *testing.T, p platform.Profile, name string) T {
+	t.Helper()
+	v, ok := p.Extras[name].(T)
+	if !ok {
+		t.Fatalf("extra %q = %#v, want a %T", name, p.Extras[name], v)
+	}
+	return v
 }
 
 // noSecrets fails when msg holds any password or secret the mock knows.
@@ -95,19 +114,39 @@ func expiresNear(t *testing.T, got, want time.Time) {
 	}
 }
 
+// seedSession logs in to platform p of srv as user, and checks that the
+// session holds the token the mock issued last.
+func seedSession(t *testing.T, m *clients.Manager, srv *mock.Server, p platform.Name, user, password string) *platform.Session {
+	t.Helper()
+	s, err := m.Session(t.Context(), platform.Credentials{Platform: p, BaseURL: srv.BaseURL(p), Username: user, Password: password})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Token != srv.LastToken(p) {
+		t.Error("the token is not the one the mock issued last")
+	}
+	return s
+}
+
+// sameStrings reports each name whose pair of got and want differ.
+func sameStrings(t *testing.T, pairs map[string][2]string) {
+	t.Helper()
+	for name, v := range pairs {
+		if v[0] != v[1] {
+			t.Errorf("%s = %q, want %q", name, v[0], v[1])
+		}
+	}
+}
+
 func TestMockMonogotoSeedFieldForField(t *testing.T) {
 	t.Parallel()
 	srv := startMockPlatforms(t)
-	m := newMockManager(t, fastHTTP(), cache.Options{})
+	m := newMockManager(t, fastSettings())
 	for _, acct := range []mock.MonogotoAccount{mock.SeedMonogotoDemo, mock.SeedMonogotoViewer} {
 		t.Run(acct.UserName, func(t *testing.T) {
-			s, err := m.Session(t.Context(), platform.Credentials{Platform: platform.Monogoto,
-				BaseURL: srv.BaseURL(platform.Monogoto), Username: acct.UserName, Password: acct.Password})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if s.Token != srv.LastToken(platform.Monogoto) || s.TokenType != "Bearer" {
-				t.Errorf("token is not the one the mock issued last, or type %q", s.TokenType)
+			s := seedSession(t, m, srv, "monogoto", acct.UserName, acct.Password)
+			if s.TokenType != "Bearer" {
+				t.Errorf("token type %q", s.TokenType)
 			}
 			if !slices.Contains(srv.IssuedSecrets(), s.RefreshToken) {
 				t.Error("the refresh token is not one the mock issued")
@@ -115,30 +154,26 @@ func TestMockMonogotoSeedFieldForField(t *testing.T) {
 			expiresNear(t, s.ExpiresAt, time.Now().Add(mock.DefaultMonogotoTokenLifetime))
 			p := s.Profile
 			want := map[string][2]string{
-				"UserID":         {p.UserID, acct.UserID},
-				"UserName":       {p.UserName, acct.UserName},
-				"Email":          {p.Email, acct.UserName},
-				"CustomerID":     {p.CustomerID, acct.CustomerID},
-				"OrganizationID": {p.OrganizationID, acct.OrganizationID},
-				"Realm":          {p.Monogoto.Realm, acct.Realm},
-				"RoleProfileID":  {p.Monogoto.RoleProfileID, acct.Role},
-				"ProfileName":    {p.Monogoto.ProfileName, acct.Profile.Name},
-				"ProfileType":    {p.Monogoto.ProfileType, acct.Profile.Type},
+				"UserID":          {p.UserID, acct.UserID},
+				"UserName":        {p.UserName, acct.UserName},
+				"Email":           {p.Email, acct.UserName},
+				"CustomerID":      {p.CustomerID, acct.CustomerID},
+				"OrganizationID":  {p.OrganizationID, acct.OrganizationID},
+				"realm":           {extra[string](t, p, "realm"), acct.Realm},
+				"role_profile_id": {extra[string](t, p, "role_profile_id"), acct.Role},
+				"profile_name":    {extra[string](t, p, "profile_name"), acct.Profile.Name},
+				"profile_type":    {extra[string](t, p, "profile_type"), acct.Profile.Type},
 			}
-			for k, v := range want {
-				if v[0] != v[1] {
-					t.Errorf("%s = %q, want %q", k, v[0], v[1])
-				}
+			sameStrings(t, want)
+			if got := extra[bool](t, p, "two_factor_authentication"); got != acct.TwoFactorAuthentication {
+				t.Errorf("two_factor_authentication = %v", got)
 			}
-			if p.Monogoto.TwoFactorAuthentication != acct.TwoFactorAuthentication {
-				t.Errorf("TwoFactorAuthentication = %v", p.Monogoto.TwoFactorAuthentication)
+			if got := extra[[]string](t, p, "things_group_ids"); !slices.Equal(got, acct.ThingsGroupIDs) {
+				t.Errorf("things_group_ids = %v, want %v", got, acct.ThingsGroupIDs)
 			}
-			if !slices.Equal(p.Monogoto.ThingsGroupIDs, acct.ThingsGroupIDs) {
-				t.Errorf("ThingsGroupIDs = %v, want %v", p.Monogoto.ThingsGroupIDs, acct.ThingsGroupIDs)
-			}
-			if !p.Monogoto.ProfileCreated.Equal(time.UnixMilli(acct.Profile.DateCreated)) ||
-				!p.Monogoto.ProfileModified.Equal(time.UnixMilli(acct.Profile.DateModified)) {
-				t.Errorf("profile dates %s / %s", p.Monogoto.ProfileCreated, p.Monogoto.ProfileModified)
+			created, modified := extra[time.Time](t, p, "profile_created"), extra[time.Time](t, p, "profile_modified")
+			if !created.Equal(time.UnixMilli(acct.Profile.DateCreated)) || !modified.Equal(time.UnixMilli(acct.Profile.DateModified)) {
+				t.Errorf("profile dates %s / %s", created, modified)
 			}
 			if len(p.Permissions) != len(acct.Profile.Permissions) {
 				t.Fatalf("%d permissions, want %d", len(p.Permissions), len(acct.Profile.Permissions))
@@ -148,7 +183,7 @@ func TestMockMonogotoSeedFieldForField(t *testing.T) {
 					t.Errorf("permission %s = %v, want %v", name, p.Permissions[name], actions)
 				}
 			}
-			h := s.Headers()
+			h := s.Headers
 			if h["apikey"] != acct.CustomerID || h["Authorization"] != "Bearer "+s.Token {
 				t.Error("headers lack the apikey or the Authorization value")
 			}
@@ -159,7 +194,7 @@ func TestMockMonogotoSeedFieldForField(t *testing.T) {
 func TestMockMonogotoOpaqueTokenHasNoExpiry(t *testing.T) {
 	t.Parallel()
 	srv := startMockPlatforms(t, func(c *mock.Config) { c.MonogotoOpaqueTokens = true })
-	s, err := newMockManager(t, fastHTTP(), cache.Options{}).Session(t.Context(), seedCreds(srv, platform.Monogoto))
+	s, err := newMockManager(t, fastSettings()).Session(t.Context(), seedCreds(t, srv, "monogoto"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,34 +206,24 @@ func TestMockMonogotoOpaqueTokenHasNoExpiry(t *testing.T) {
 func TestMockCoioteSeedFieldForField(t *testing.T) {
 	t.Parallel()
 	srv := startMockPlatforms(t)
-	m := newMockManager(t, fastHTTP(), cache.Options{})
+	m := newMockManager(t, fastSettings())
 	for _, acct := range []mock.CoioteAccount{mock.SeedCoioteOps, mock.SeedCoioteAdmin} {
 		t.Run(acct.Login, func(t *testing.T) {
-			s, err := m.Session(t.Context(), platform.Credentials{Platform: platform.Coiote,
-				BaseURL: srv.BaseURL(platform.Coiote), Username: acct.Login, Password: acct.Password})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if s.Token != srv.LastToken(platform.Coiote) {
-				t.Error("token is not the one the mock issued last")
-			}
+			s := seedSession(t, m, srv, "coiote", acct.Login, acct.Password)
 			// 201 Created with expires_in "300" (a string).
 			expiresNear(t, s.ExpiresAt, time.Now().Add(300*time.Second))
 			p := s.Profile
-			ex := p.Coiote
+			str := func(name string) string { return extra[string](t, p, name) }
 			checks := map[string][2]string{
 				"UserID": {p.UserID, acct.UserID}, "UserName": {p.UserName, acct.Login}, "Email": {p.Email, acct.Email},
-				"Login": {ex.Login, acct.Login}, "Domain": {ex.Domain, acct.Domain}, "FullName": {ex.FullName, acct.FullName},
-				"ExpirationDate": {ex.ExpirationDate, acct.ExpirationDate}, "CreationDate": {ex.CreationDate, acct.CreationDate},
-				"SecurityPolicyID": {ex.SecurityPolicyID, acct.SecurityPolicyID},
+				"login": {str("login"), acct.Login}, "domain": {str("domain"), acct.Domain}, "full_name": {str("full_name"), acct.FullName},
+				"expiration_date": {str("expiration_date"), acct.ExpirationDate}, "creation_date": {str("creation_date"), acct.CreationDate},
+				"security_policy_id": {str("security_policy_id"), acct.SecurityPolicyID},
 			}
-			for k, v := range checks {
-				if v[0] != v[1] {
-					t.Errorf("%s = %q, want %q", k, v[0], v[1])
-				}
-			}
-			if ex.Active != acct.Active || ex.SuperUser != acct.SuperUser || ex.Staff != acct.Staff {
-				t.Errorf("flags active=%v super=%v staff=%v", ex.Active, ex.SuperUser, ex.Staff)
+			sameStrings(t, checks)
+			active, super, staff := extra[bool](t, p, "active"), extra[bool](t, p, "super_user"), extra[bool](t, p, "staff")
+			if active != acct.Active || super != acct.SuperUser || staff != acct.Staff {
+				t.Errorf("flags active=%v super=%v staff=%v", active, super, staff)
 			}
 			if !slices.Equal(p.Roles, acct.Roles) {
 				t.Errorf("Roles = %v, want %v", p.Roles, acct.Roles)
@@ -211,12 +236,12 @@ func TestMockCoioteSeedFieldForField(t *testing.T) {
 					t.Errorf("permission %q missing", perm)
 				}
 			}
-			if len(ex.Properties) != len(acct.Properties) {
-				t.Errorf("Properties = %v, want %v", ex.Properties, acct.Properties)
+			if props := extra[map[string]string](t, p, "properties"); len(props) != len(acct.Properties) {
+				t.Errorf("properties = %v, want %v", props, acct.Properties)
 			}
 			// The users endpoint returns a password field: it must be
 			// nowhere in the session.
-			dump := fmt.Sprintf("%#v %+v %+v", *s, s.Profile, *s.Profile.Coiote)
+			dump := fmt.Sprintf("%#v %+v %+v", *s, s.Profile, s.Profile.Extras)
 			for _, secret := range srv.IssuedSecrets() {
 				if strings.HasPrefix(secret, mock.TokenPrefix+"pwhash") && strings.Contains(dump, secret) {
 					t.Error("the user object's password field reached the session")
@@ -229,7 +254,7 @@ func TestMockCoioteSeedFieldForField(t *testing.T) {
 	}
 	// The login containing `@` reached the users endpoint path-escaped.
 	found := false
-	for _, r := range srv.ReceivedRequests(platform.Coiote) {
+	for _, r := range srv.ReceivedRequests("coiote") {
 		if r.Endpoint == mock.EndpointProfile && r.Path == "/api/coiotedm/v3/users/ops%40acme.example" {
 			found = true
 		}
@@ -242,36 +267,37 @@ func TestMockCoioteSeedFieldForField(t *testing.T) {
 func TestMockCoioteServiceAccount(t *testing.T) {
 	t.Parallel()
 	srv := startMockPlatforms(t)
-	s, err := newMockManager(t, fastHTTP(), cache.Options{}).Session(t.Context(), platform.Credentials{
-		Platform: platform.Coiote, BaseURL: srv.BaseURL(platform.Coiote),
-		ClientID: mock.SeedCoioteClient.ClientID, ClientSecret: mock.SeedCoioteClient.ClientSecret, Realm: mock.SeedCoioteClient.Realm,
+	s, err := newMockManager(t, fastSettings()).Session(t.Context(), platform.Credentials{
+		Platform: "coiote", BaseURL: srv.BaseURL("coiote"),
+		ClientID: mock.SeedCoioteClient.ClientID, ClientSecret: mock.SeedCoioteClient.ClientSecret,
+		Options: map[string]string{"realm": mock.SeedCoioteClient.Realm},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.Token != srv.LastToken(platform.Coiote) || s.Username != mock.SeedCoioteClient.ClientID {
+	if s.Token != srv.LastToken("coiote") || s.Username != mock.SeedCoioteClient.ClientID {
 		t.Error("service-account session is not the mock's last token or names the wrong principal")
 	}
 	expiresNear(t, s.ExpiresAt, time.Now().Add(300*time.Second)) // numeric expires_in
-	if srv.Count(platform.Coiote, mock.EndpointClientCredentials) != 1 || srv.Count(platform.Coiote, mock.EndpointLogin) != 0 {
-		t.Errorf("counts %v", srv.Counts(platform.Coiote))
+	if srv.Count("coiote", mock.EndpointClientCredentials) != 1 || srv.Count("coiote", mock.EndpointLogin) != 0 {
+		t.Errorf("counts %v", srv.Counts("coiote"))
+	}
+	// No user record: every extra is null (a missing key), the flags
+	// included: unknown, not false.
+	if s.Profile.Extras == nil || len(s.Profile.Extras) != 0 {
+		t.Errorf("extras = %v, want an empty map", s.Profile.Extras)
 	}
 }
 
 func TestMockBienportSeedFieldForField(t *testing.T) {
 	t.Parallel()
 	srv := startMockPlatforms(t)
-	m := newMockManager(t, fastHTTP(), cache.Options{})
+	m := newMockManager(t, fastSettings())
 	for _, acct := range []mock.BienportAccount{mock.SeedBienportDemo, mock.SeedBienportPhone} {
 		t.Run(acct.ScreenName, func(t *testing.T) {
-			s, err := m.Session(t.Context(), platform.Credentials{Platform: platform.Bienport,
-				BaseURL: srv.BaseURL(platform.Bienport), Username: acct.ScreenName, Password: acct.Password})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if s.Token != srv.LastToken(platform.Bienport) || s.MQTTUsername != acct.MQUser ||
-				!slices.Contains(srv.IssuedSecrets(), s.MQTTPassword) {
-				t.Error("token or MQTT credentials are not the mock's")
+			s := seedSession(t, m, srv, "bienport", acct.ScreenName, acct.Password)
+			if s.MQTTUsername != acct.MQUser || !slices.Contains(srv.IssuedSecrets(), s.MQTTPassword) {
+				t.Error("the MQTT credentials are not the mock's")
 			}
 			expiresNear(t, s.ExpiresAt, time.Now().Add(mock.DefaultBienportLifetime))
 			p := s.Profile
@@ -280,7 +306,7 @@ func TestMockBienportSeedFieldForField(t *testing.T) {
 				wantOrgs = append(wantOrgs, strconv.FormatInt(id, 10))
 			}
 			if p.UserID != strconv.FormatInt(acct.UserID, 10) || p.UserName != acct.ScreenName || p.Email != acct.EmailAddress ||
-				p.Bienport.LocaleID != acct.LocaleID || p.Bienport.ScreenName != acct.ScreenName {
+				extra[string](t, p, "locale_id") != acct.LocaleID || extra[string](t, p, "screen_name") != acct.ScreenName {
 				t.Errorf("identity fields %+v", p)
 			}
 			// Organization ids arrive as numbers for one account and as
@@ -288,38 +314,40 @@ func TestMockBienportSeedFieldForField(t *testing.T) {
 			if !slices.Equal(p.OrganizationIDs, wantOrgs) || p.OrganizationID != wantOrgs[0] {
 				t.Errorf("OrganizationIDs = %v, want %v", p.OrganizationIDs, wantOrgs)
 			}
-			if len(p.Bienport.Organizations) != len(acct.Organizations) {
-				t.Fatalf("organizations %v", p.Bienport.Organizations)
+			orgs := extra[[]map[string]any](t, p, "organizations")
+			if len(orgs) != len(acct.Organizations) {
+				t.Fatalf("organizations %v", orgs)
 			}
 			for i, o := range acct.Organizations {
-				got := p.Bienport.Organizations[i]
-				if got.ID != strconv.FormatInt(o.ID, 10) || got.Name != o.Name {
-					t.Errorf("organization %d = %+v, want %+v", i, got, o)
+				if want := map[string]any{"id": strconv.FormatInt(o.ID, 10), "name": o.Name}; !reflect.DeepEqual(orgs[i], want) {
+					t.Errorf("organization %d = %+v, want %+v", i, orgs[i], want)
 				}
 			}
-			if len(p.Bienport.Resources) != len(acct.Resources) {
-				t.Fatalf("resources %v", p.Bienport.Resources)
+			resources := extra[[]map[string]any](t, p, "resources")
+			if len(resources) != len(acct.Resources) {
+				t.Fatalf("resources %v", resources)
 			}
 			for i, r := range acct.Resources {
-				got := p.Bienport.Resources[i]
-				if got.ResourceID != r.ResourceID || got.NetworkID != r.NetworkID || got.ResourceName != r.ResourceName ||
-					got.Enabled != r.Enabled || got.TreePath != r.TreePath || got.OrgID != r.OrgID ||
-					got.ResourceType != r.ResourceType || got.DeviceSubType != r.DeviceSubType {
-					t.Errorf("resource %d = %+v, want %+v", i, got, r)
+				want := map[string]any{"resource_id": r.ResourceID, "network_id": r.NetworkID, "resource_name": r.ResourceName,
+					"enabled": r.Enabled, "tree_path": r.TreePath, "org_id": r.OrgID,
+					"resource_type": r.ResourceType, "device_sub_type": r.DeviceSubType}
+				if !reflect.DeepEqual(resources[i], want) {
+					t.Errorf("resource %d = %+v, want %+v", i, resources[i], want)
 				}
 			}
-			if len(p.Bienport.RoleDetails) != len(acct.Roles) {
-				t.Fatalf("roles %v", p.Bienport.RoleDetails)
+			roles := extra[[]map[string]any](t, p, "roles")
+			if len(roles) != len(acct.Roles) {
+				t.Fatalf("roles %v", roles)
 			}
 			for i, r := range acct.Roles {
-				got := p.Bienport.RoleDetails[i]
-				if got.RoleID != r.RoleID || got.RoleName != r.RoleName || got.Type != r.Type || got.Inherited != r.Inherited ||
-					got.TypePK != r.TypePK || got.TypeName != r.TypeName {
-					t.Errorf("role %d = %+v, want %+v", i, got, r)
+				want := map[string]any{"role_id": r.RoleID, "role_name": r.RoleName, "type": r.Type, "inherited": r.Inherited,
+					"type_pk": r.TypePK, "type_name": r.TypeName}
+				if !reflect.DeepEqual(roles[i], want) {
+					t.Errorf("role %d = %+v, want %+v", i, roles[i], want)
 				}
 			}
-			if s.Headers()["OrganizationId"] != wantOrgs[0] {
-				t.Errorf("OrganizationId header = %q", s.Headers()["OrganizationId"])
+			if s.Headers["OrganizationId"] != wantOrgs[0] {
+				t.Errorf("OrganizationId header = %q", s.Headers["OrganizationId"])
 			}
 		})
 	}
@@ -328,9 +356,9 @@ func TestMockBienportSeedFieldForField(t *testing.T) {
 func TestMockBienportRememberMe(t *testing.T) {
 	t.Parallel()
 	srv := startMockPlatforms(t)
-	cr := seedCreds(srv, platform.Bienport)
-	cr.RememberMe = true
-	s, err := newMockManager(t, fastHTTP(), cache.Options{}).Session(t.Context(), cr)
+	cr := seedCreds(t, srv, "bienport")
+	cr.Options = map[string]string{"remember_me": "true"}
+	s, err := newMockManager(t, fastSettings()).Session(t.Context(), cr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -400,7 +428,8 @@ func TestMockFaultsEveryPlatform(t *testing.T) {
 	}))
 	t.Cleanup(other.Close)
 
-	for _, p := range platform.Names() {
+	for _, info := range clients.Platforms() {
+		p := info.Name
 		for _, tc := range faultTable(other.URL) {
 			t.Run(string(p)+"/"+tc.name, func(t *testing.T) {
 				t.Parallel()
@@ -408,8 +437,8 @@ func TestMockFaultsEveryPlatform(t *testing.T) {
 				f := tc.fault
 				f.Endpoint = mock.EndpointLogin
 				srv.SetFault(p, f)
-				m := newMockManager(t, fastHTTP(), cache.Options{})
-				s, err := m.Session(t.Context(), seedCreds(srv, p))
+				m := newMockManager(t, fastSettings())
+				s, err := m.Session(t.Context(), seedCreds(t, srv, p))
 				if got := srv.Count(p, mock.EndpointLogin); got != tc.wantLogins {
 					t.Errorf("the login endpoint saw %d requests, want %d", got, tc.wantLogins)
 				}
@@ -429,7 +458,7 @@ func TestMockFaultsEveryPlatform(t *testing.T) {
 				if !ok || e.Kind != tc.wantKind {
 					t.Fatalf("error %v (kind %v), want kind %s", err, kindOf(err), tc.wantKind)
 				}
-				if e.Platform != p || !strings.Contains(err.Error(), p.Title()) || !strings.Contains(err.Error(), seedCreds(srv, p).Username) {
+				if e.Platform != info.Title || !strings.Contains(err.Error(), info.Title) || !strings.Contains(err.Error(), seedCreds(t, srv, p).Username) {
 					t.Errorf("message %q does not name the platform and the user", err)
 				}
 				if e.Hint() == "" {
@@ -459,9 +488,10 @@ func kindOf(err error) platform.Kind {
 func TestMockBadCredentialsNeverRetried(t *testing.T) {
 	t.Parallel()
 	srv := startMockPlatforms(t)
-	m := newMockManager(t, fastHTTP(), cache.Options{})
-	for _, p := range platform.Names() {
-		cr := seedCreds(srv, p)
+	m := newMockManager(t, fastSettings())
+	for _, info := range clients.Platforms() {
+		p := info.Name
+		cr := seedCreds(t, srv, p)
 		cr.Password = "wrong-password-for-test"
 		_, err := m.Session(t.Context(), cr)
 		if !platform.IsKind(err, platform.KindBadCredentials) {
@@ -475,10 +505,16 @@ func TestMockBadCredentialsNeverRetried(t *testing.T) {
 			t.Errorf("%s: the message holds the password", p)
 		}
 		noSecrets(t, srv, err.Error())
-		// A failed login is not cached: the next call asks again.
-		_, _ = m.Session(t.Context(), cr)
-		if n := srv.Count(p, mock.EndpointLogin); n != 2 {
-			t.Errorf("%s: %d login requests after a second call, want 2 (failures are not cached)", p, n)
+		// A refused login is remembered: later calls send nothing and get
+		// the same error.
+		for range 3 {
+			_, again := m.Session(t.Context(), cr)
+			if again == nil || again.Error() != err.Error() {
+				t.Errorf("%s: a later call got %v, want %v", p, again, err)
+			}
+		}
+		if n := srv.Count(p, mock.EndpointLogin); n != 1 {
+			t.Errorf("%s: %d login requests after more calls, want 1 (a refused login is sent once)", p, n)
 		}
 	}
 }
@@ -486,9 +522,10 @@ func TestMockBadCredentialsNeverRetried(t *testing.T) {
 func TestMockWrongBaseURL(t *testing.T) {
 	t.Parallel()
 	srv := startMockPlatforms(t)
-	m := newMockManager(t, fastHTTP(), cache.Options{})
-	for _, p := range platform.Names() {
-		cr := seedCreds(srv, p)
+	m := newMockManager(t, fastSettings())
+	for _, info := range clients.Platforms() {
+		p := info.Name
+		cr := seedCreds(t, srv, p)
 		cr.BaseURL += "/not-the-api"
 		_, err := m.Session(t.Context(), cr)
 		if !platform.IsKind(err, platform.KindNotFound) {
@@ -502,24 +539,24 @@ func TestMockCoioteProfile401(t *testing.T) {
 	t.Run("once: one fresh login, then success", func(t *testing.T) {
 		t.Parallel()
 		srv := startMockPlatforms(t)
-		srv.SetFault(platform.Coiote, mock.Fault{Endpoint: mock.EndpointProfile, Status: 401, Times: 1})
-		s, err := newMockManager(t, fastHTTP(), cache.Options{}).Session(t.Context(), seedCreds(srv, platform.Coiote))
+		srv.SetFault("coiote", mock.Fault{Endpoint: mock.EndpointProfile, Status: 401, Times: 1})
+		s, err := newMockManager(t, fastSettings()).Session(t.Context(), seedCreds(t, srv, "coiote"))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if s.Token != srv.LastToken(platform.Coiote) || srv.Count(platform.Coiote, mock.EndpointLogin) != 2 {
-			t.Errorf("want the second token and 2 logins, counts %v", srv.Counts(platform.Coiote))
+		if s.Token != srv.LastToken("coiote") || srv.Count("coiote", mock.EndpointLogin) != 2 {
+			t.Errorf("want the second token and 2 logins, counts %v", srv.Counts("coiote"))
 		}
 	})
 	t.Run("always: a clear error after one fresh login", func(t *testing.T) {
 		t.Parallel()
 		srv := startMockPlatforms(t)
-		srv.SetFault(platform.Coiote, mock.Fault{Endpoint: mock.EndpointProfile, Status: 401})
-		_, err := newMockManager(t, fastHTTP(), cache.Options{}).Session(t.Context(), seedCreds(srv, platform.Coiote))
+		srv.SetFault("coiote", mock.Fault{Endpoint: mock.EndpointProfile, Status: 401})
+		_, err := newMockManager(t, fastSettings()).Session(t.Context(), seedCreds(t, srv, "coiote"))
 		if !platform.IsKind(err, platform.KindTokenRejected) || !strings.Contains(err.Error(), "two freshly issued tokens") {
 			t.Fatalf("%v, want token rejected after two tokens", err)
 		}
-		if n := srv.Count(platform.Coiote, mock.EndpointLogin); n != 2 {
+		if n := srv.Count("coiote", mock.EndpointLogin); n != 2 {
 			t.Errorf("%d logins, want 2", n)
 		}
 		noSecrets(t, srv, err.Error())
@@ -529,19 +566,20 @@ func TestMockCoioteProfile401(t *testing.T) {
 func TestMockTLS(t *testing.T) {
 	t.Parallel()
 	srv := startMockPlatforms(t, func(c *mock.Config) { c.TLS = true })
-	for _, p := range platform.Names() {
-		_, err := newMockManager(t, fastHTTP(), cache.Options{}).Session(t.Context(), seedCreds(srv, p))
+	for _, info := range clients.Platforms() {
+		p := info.Name
+		_, err := newMockManager(t, fastSettings()).Session(t.Context(), seedCreds(t, srv, p))
 		if !platform.IsKind(err, platform.KindTLS) {
 			t.Errorf("%s without the CA: %v, want a TLS error", p, err)
 		}
-		hc := fastHTTP()
-		hc.CACertPEM = srv.CACertPEM()
-		if _, err := newMockManager(t, hc, cache.Options{}).Session(t.Context(), seedCreds(srv, p)); err != nil {
+		s := fastSettings()
+		s.CACertPEM = srv.CACertPEM()
+		if _, err := newMockManager(t, s).Session(t.Context(), seedCreds(t, srv, p)); err != nil {
 			t.Errorf("%s with the CA: %v", p, err)
 		}
-		hc = fastHTTP()
-		hc.Insecure = true
-		if _, err := newMockManager(t, hc, cache.Options{}).Session(t.Context(), seedCreds(srv, p)); err != nil {
+		s = fastSettings()
+		s.Insecure = true
+		if _, err := newMockManager(t, s).Session(t.Context(), seedCreds(t, srv, p)); err != nil {
 			t.Errorf("%s with insecure: %v", p, err)
 		}
 	}
@@ -550,13 +588,13 @@ func TestMockTLS(t *testing.T) {
 func TestMockRateLimitedLogins(t *testing.T) {
 	t.Parallel()
 	srv := startMockPlatforms(t)
-	srv.SetLoginRateLimit(platform.Bienport, 1, time.Minute)
-	m := newMockManager(t, fastHTTP(), cache.Options{Disabled: true})
-	cr := seedCreds(srv, platform.Bienport)
-	if _, err := m.Session(t.Context(), cr); err != nil {
+	srv.SetLoginRateLimit("bienport", 1, time.Minute)
+	cr := seedCreds(t, srv, "bienport")
+	// Two provider processes (two Managers) log in from the same address.
+	if _, err := newMockManager(t, fastSettings()).Session(t.Context(), cr); err != nil {
 		t.Fatal(err)
 	}
-	_, err := m.Session(t.Context(), cr)
+	_, err := newMockManager(t, fastSettings()).Session(t.Context(), cr)
 	e, ok := platform.AsError(err)
 	if !ok || e.Kind != platform.KindRateLimited || e.RetryAfter <= 2*time.Second {
 		t.Fatalf("%v, want rate limited with a Retry-After over the 2 s cap", err)
@@ -571,19 +609,22 @@ func TestMockRateLimitedLogins(t *testing.T) {
 func TestMockCacheHundredCallers(t *testing.T) {
 	t.Parallel()
 	srv := startMockPlatforms(t)
-	for _, p := range platform.Names() {
-		srv.SetFault(p, mock.Fault{Endpoint: mock.EndpointLogin, Latency: 50 * time.Millisecond})
+	infos := clients.Platforms()
+	for _, info := range infos {
+		srv.SetFault(info.Name, mock.Fault{Endpoint: mock.EndpointLogin, Latency: 50 * time.Millisecond})
 	}
-	m := newMockManager(t, fastHTTP(), cache.Options{})
+	m := newMockManager(t, fastSettings())
 	var wg sync.WaitGroup
-	errs := make(chan error, 300)
+	errs := make(chan error, 100*len(infos))
 	tokens := sync.Map{}
-	for _, p := range platform.Names() {
+	for _, info := range infos {
+		p := info.Name
+		cr := seedCreds(t, srv, p)
 		for range 100 {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				s, err := m.Session(t.Context(), seedCreds(srv, p))
+				s, err := m.Session(t.Context(), cr)
 				if err != nil {
 					errs <- err
 					return
@@ -599,16 +640,13 @@ func TestMockCacheHundredCallers(t *testing.T) {
 	}
 	n := 0
 	tokens.Range(func(any, any) bool { n++; return true })
-	if n != 3 {
-		t.Errorf("%d distinct tokens across 300 callers, want 3 (one per platform)", n)
+	if n != len(infos) {
+		t.Errorf("%d distinct tokens across %d callers, want %d (one per platform)", n, 100*len(infos), len(infos))
 	}
-	for _, p := range platform.Names() {
-		if c := srv.Count(p, mock.EndpointLogin); c != 1 {
-			t.Errorf("%s: %d logins for 100 callers, want exactly 1", p, c)
+	for _, info := range infos {
+		if c := srv.Count(info.Name, mock.EndpointLogin); c != 1 {
+			t.Errorf("%s: %d logins for 100 callers, want exactly 1", info.Name, c)
 		}
-	}
-	if m.Logins() != 3 {
-		t.Errorf("Manager.Logins() = %d, want 3", m.Logins())
 	}
 }
 
@@ -620,8 +658,8 @@ func TestMockCacheRelogsNearExpiry(t *testing.T) {
 	srv := startMockPlatforms(t)
 	var offset atomic.Int64
 	now := func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }
-	m := newMockManager(t, fastHTTP(), cache.Options{Now: now})
-	cr := seedCreds(srv, platform.Coiote)
+	m := newMockClockManager(t, now)
+	cr := seedCreds(t, srv, "coiote")
 	first, err := m.Session(t.Context(), cr)
 	if err != nil {
 		t.Fatal(err)
@@ -636,10 +674,10 @@ func TestMockCacheRelogsNearExpiry(t *testing.T) {
 	if err != nil || fresh.Token == first.Token {
 		t.Fatalf("at +250 s (inside the 60 s margin) no new login happened (%v)", err)
 	}
-	if n := srv.Count(platform.Coiote, mock.EndpointLogin); n != 2 {
+	if n := srv.Count("coiote", mock.EndpointLogin); n != 2 {
 		t.Errorf("%d logins, want 2", n)
 	}
-	other := seedCreds(srv, platform.Coiote)
+	other := seedCreds(t, srv, "coiote")
 	other.Username, other.Password = mock.SeedCoioteAdmin.Login, mock.SeedCoioteAdminPassword
 	s2, err := m.Session(t.Context(), other)
 	if err != nil || s2.Token == fresh.Token || s2.Profile.UserName != mock.SeedCoioteAdmin.Login {
@@ -655,9 +693,9 @@ func TestMockMonogotoV1RefreshRotation(t *testing.T) {
 	srv := startMockPlatforms(t)
 	var offset atomic.Int64
 	now := func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }
-	m := newMockManager(t, fastHTTP(), cache.Options{Now: now})
-	cr := seedCreds(srv, platform.Monogoto)
-	cr.MonogotoAPI = platform.MonogotoV1
+	m := newMockClockManager(t, now)
+	cr := seedCreds(t, srv, "monogoto")
+	cr.Options = map[string]string{"api_version": "v1"}
 	s1, err := m.Session(t.Context(), cr)
 	if err != nil {
 		t.Fatal(err)
@@ -675,8 +713,8 @@ func TestMockMonogotoV1RefreshRotation(t *testing.T) {
 	if s1.Token == s2.Token || s2.Token == s3.Token || s1.RefreshToken == s2.RefreshToken || s2.RefreshToken == s3.RefreshToken {
 		t.Error("refresh did not rotate the access and refresh tokens")
 	}
-	if srv.Count(platform.Monogoto, mock.EndpointV1Login) != 1 || srv.Count(platform.Monogoto, mock.EndpointRefresh) != 2 {
-		t.Errorf("counts %v, want 1 v1 login and 2 refreshes", srv.Counts(platform.Monogoto))
+	if srv.Count("monogoto", mock.EndpointV1Login) != 1 || srv.Count("monogoto", mock.EndpointRefresh) != 2 {
+		t.Errorf("counts %v, want 1 v1 login and 2 refreshes", srv.Counts("monogoto"))
 	}
 }
 
@@ -685,13 +723,96 @@ func TestMockUnreachable(t *testing.T) {
 	l := httptest.NewServer(http.NotFoundHandler())
 	url := l.URL
 	l.Close()
-	m := newMockManager(t, fastHTTP(), cache.Options{})
-	_, err := m.Session(t.Context(), platform.Credentials{Platform: platform.Bienport, BaseURL: url + "/api", Username: "u", Password: "p-secret"})
+	m := newMockManager(t, fastSettings())
+	_, err := m.Session(t.Context(), platform.Credentials{Platform: "bienport", BaseURL: url + "/api", Username: "u", Password: "p-secret"})
 	if !platform.IsKind(err, platform.KindUnreachable) || strings.Contains(err.Error(), "p-secret") {
 		t.Fatalf("%v, want unreachable without the password", err)
 	}
 	var e *platform.Error
 	if errors.As(err, &e) && e.Attempts != 3 {
 		t.Errorf("attempts %d, want 3 (network errors are retried)", e.Attempts)
+	}
+}
+
+// TestMockExtrasMatchDeclaredFields: every platform's profile extras are
+// the fields it declares, each with the Go type platform.FieldType
+// documents, so that the provider can turn them into its schema's values.
+func TestMockExtrasMatchDeclaredFields(t *testing.T) {
+	t.Parallel()
+	srv := startMockPlatforms(t)
+	m := newMockManager(t, fastSettings())
+	for _, info := range clients.Platforms() {
+		t.Run(string(info.Name), func(t *testing.T) {
+			s, err := m.Session(t.Context(), seedCreds(t, srv, info.Name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkExtras(t, info.ProfileFields, s.Profile.Extras)
+			if s.Headers["Authorization"] != s.AuthorizationHeader() {
+				t.Errorf("Headers = %v", s.Headers)
+			}
+		})
+	}
+}
+
+func checkExtras(t *testing.T, fields []platform.Field, extras map[string]any) {
+	t.Helper()
+	declared := map[string]platform.Field{}
+	for _, f := range fields {
+		declared[f.Name] = f
+	}
+	for name, v := range extras {
+		f, ok := declared[name]
+		if !ok {
+			t.Errorf("extra %q is not declared", name)
+			continue
+		}
+		var typeOK bool
+		switch f.Type {
+		case platform.String:
+			_, typeOK = v.(string)
+		case platform.Bool:
+			_, typeOK = v.(bool)
+		case platform.Int:
+			_, typeOK = v.(int64)
+		case platform.Time:
+			_, typeOK = v.(time.Time)
+		case platform.StringList:
+			_, typeOK = v.([]string)
+		case platform.StringMap:
+			_, typeOK = v.(map[string]string)
+		case platform.ObjectList:
+			var list []map[string]any
+			if list, typeOK = v.([]map[string]any); typeOK {
+				for _, elem := range list {
+					checkExtras(t, f.Fields, elem)
+				}
+			}
+		}
+		if !typeOK {
+			t.Errorf("extra %q is a %T, not what field type %d takes", name, v, f.Type)
+		}
+	}
+}
+
+// TestHeaderInjectionRefused: a value the platform sent with CR LF in it
+// (Monogoto's customer ID becomes the apikey header) never reaches a
+// session's headers; the login fails as a malformed answer, and the
+// message does not repeat the value.
+func TestHeaderInjectionRefused(t *testing.T) {
+	t.Parallel()
+	srv := startMockPlatforms(t, func(c *mock.Config) {
+		c.Monogoto[0].CustomerID = "cid_1\r\nX-Injected: yes"
+	})
+	acct := srv.Config().Monogoto[0]
+	m := newMockManager(t, fastSettings())
+	s, err := m.Session(t.Context(), platform.Credentials{
+		Platform: mock.Monogoto, BaseURL: srv.BaseURL(mock.Monogoto), Username: acct.UserName, Password: acct.Password,
+	})
+	if s != nil || !platform.IsKind(err, platform.KindMalformed) {
+		t.Fatalf("session %v, error %v; want a malformed answer", s, err)
+	}
+	if !strings.Contains(err.Error(), "apikey header") || strings.Contains(err.Error(), "X-Injected") {
+		t.Errorf("message %q", err)
 	}
 }

@@ -11,7 +11,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
 	"github.com/iotauth/terraform-provider-iotauth/internal/clients/mock"
-	"github.com/iotauth/terraform-provider-iotauth/internal/clients/platform"
 )
 
 // TestAccToken_CoioteServiceAccountFromEnvironment: a Coiote IAM service
@@ -22,7 +21,7 @@ import (
 func TestAccToken_CoioteServiceAccountFromEnvironment(t *testing.T) {
 	clearIotauthEnv(t)
 	srv := startMock(t)
-	t.Setenv("IOTAUTH_COIOTE_BASE_URL", srv.BaseURL(platform.Coiote))
+	t.Setenv("IOTAUTH_COIOTE_BASE_URL", srv.BaseURL(mock.Coiote))
 	t.Setenv("IOTAUTH_COIOTE_CLIENT_ID", mock.SeedCoioteClient.ClientID)
 	t.Setenv("IOTAUTH_COIOTE_CLIENT_SECRET", mock.SeedCoioteClient.ClientSecret)
 	t.Setenv("IOTAUTH_COIOTE_REALM", mock.SeedCoioteClient.Realm)
@@ -32,16 +31,16 @@ func TestAccToken_CoioteServiceAccountFromEnvironment(t *testing.T) {
 		Steps: []resource.TestStep{{
 			Config: testConfig(echoToken(`  platform = "coiote"`)),
 			ConfigStateChecks: []statecheck.StateCheck{
-				echoed("token", lastToken(srv, platform.Coiote, "")),
-				echoed("authorization_header", lastToken(srv, platform.Coiote, "Bearer ")),
+				echoed("token", lastToken(srv, mock.Coiote, "")),
+				echoed("authorization_header", lastToken(srv, mock.Coiote, "Bearer ")),
 				echoed("expires_at", expiresIn(300*time.Second)),
 				echoed("refresh_token", knownvalue.Null()),
 			},
 			Check: func(*terraform.State) error {
-				if n := srv.Count(platform.Coiote, mock.EndpointClientCredentials); n == 0 {
+				if n := srv.Count(mock.Coiote, mock.EndpointClientCredentials); n == 0 {
 					return fmt.Errorf("the IAM token endpoint saw no request")
 				}
-				if n := srv.Count(platform.Coiote, mock.EndpointLogin); n != 0 {
+				if n := srv.Count(mock.Coiote, mock.EndpointLogin); n != 0 {
 					return fmt.Errorf("the password grant saw %d requests, want 0", n)
 				}
 				return nil
@@ -67,11 +66,11 @@ provider "iotauth" {
     client_secret = "not-the-secret"
   }
 }
-`, srv.BaseURL(platform.Coiote), mock.SeedCoioteClient.ClientID) + echoToken(`  platform = "coiote"`)),
+`, srv.BaseURL(mock.Coiote), mock.SeedCoioteClient.ClientID) + echoToken(`  platform = "coiote"`)),
 			ExpectError: wrapped(`Coiote IoT DM service account login for user "iotauth-ci" failed: invalid credentials`),
 		}},
 	})
-	if n := srv.Count(platform.Coiote, mock.EndpointClientCredentials); n != 1 {
+	if n := srv.Count(mock.Coiote, mock.EndpointClientCredentials); n != 1 {
 		t.Errorf("the IAM token endpoint saw %d requests, want exactly 1 (never retried)", n)
 	}
 }

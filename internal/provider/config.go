@@ -1,21 +1,25 @@
 package provider
 
 import (
+	"context"
 	"fmt"
+	"maps"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
-	"github.com/iotauth/terraform-provider-iotauth/internal/clients/cache"
-	"github.com/iotauth/terraform-provider-iotauth/internal/clients/coiote"
-	"github.com/iotauth/terraform-provider-iotauth/internal/clients/httpx"
+	"github.com/iotauth/terraform-provider-iotauth/internal/clients"
 	"github.com/iotauth/terraform-provider-iotauth/internal/clients/platform"
 )
 
-// Environment variables of the shared settings.
+// Environment variables of the shared settings. A platform's are
+// IOTAUTH_<PLATFORM>_<ATTRIBUTE> (envName).
 const (
 	envRequestTimeout = "IOTAUTH_REQUEST_TIMEOUT"
 	envMaxRetries     = "IOTAUTH_MAX_RETRIES"
@@ -25,146 +29,270 @@ const (
 	envSessionMaxAge  = "IOTAUTH_SESSION_MAX_AGE"
 )
 
-// Defaults of the shared settings.
-const (
-	defaultRequestTimeout = httpx.DefaultTimeout
-	defaultMaxRetries     = httpx.DefaultMaxRetries
-	defaultRetryMaxWait   = httpx.DefaultRetryMaxWait
-	defaultSessionMaxAge  = cache.DefaultMaxAge
-)
-
-// platformEnv names one platform's environment variables.
-type platformEnv struct {
-	baseURL, username, password, apiVersion, rememberMe, clientID, clientSecret, realm string
+// envName is the environment variable of a platform's attribute.
+func envName(p platform.Name, attribute string) string {
+	return "IOTAUTH_" + strings.ToUpper(string(p)) + "_" + strings.ToUpper(attribute)
 }
 
-// envNames returns the environment variables of platform p:
-// IOTAUTH_<PLATFORM>_<SETTING>.
-func envNames(p platform.Name) platformEnv {
-	pre := "IOTAUTH_" + strings.ToUpper(string(p)) + "_"
-	return platformEnv{
-		baseURL:      pre + "BASE_URL",
-		username:     pre + "USERNAME",
-		password:     pre + "PASSWORD",
-		apiVersion:   pre + "API_VERSION",
-		rememberMe:   pre + "REMEMBER_ME",
-		clientID:     pre + "CLIENT_ID",
-		clientSecret: pre + "CLIENT_SECRET",
-		realm:        pre + "REALM",
-	}
-}
-
-// providerModel is the provider block.
-type providerModel struct {
-	Monogoto       types.Object `tfsdk:"monogoto"`
-	Coiote         types.Object `tfsdk:"coiote"`
-	Bienport       types.Object `tfsdk:"bienport"`
+// sharedModel holds the provider block's shared settings.
+type sharedModel struct {
 	RequestTimeout types.String `tfsdk:"request_timeout"`
-	MaxRetries     types.Int64  `tfsdk:"max_retries"`
+	MaxRetries     types.Number `tfsdk:"max_retries"`
 	RetryMaxWait   types.String `tfsdk:"retry_max_wait"`
 	CACertPEM      types.String `tfsdk:"ca_cert_pem"`
 	Insecure       types.Bool   `tfsdk:"insecure"`
 	SessionMaxAge  types.String `tfsdk:"session_max_age"`
 }
 
-// platformObject returns the provider block's nested attribute for p.
-func (m providerModel) platformObject(p platform.Name) types.Object {
-	switch p {
-	case platform.Monogoto:
-		return m.Monogoto
-	case platform.Coiote:
-		return m.Coiote
-	case platform.Bienport:
-		return m.Bienport
-	}
-	return types.ObjectNull(nil)
-}
-
-// platformSettings are one platform's resolved provider settings.
-type platformSettings struct {
-	Name         platform.Name
-	BaseURL      string
-	Username     string
-	Password     string
-	RememberMe   bool
-	APIVersion   string
-	ClientID     string
-	ClientSecret string
-	Realm        string
-	// Unknown is set when a setting of this platform was not known at
-	// configure time (it depends on a value known only after apply).
-	Unknown bool
-}
-
-// Configured reports whether the settings name an account: a user name, or
-// a client ID for a Coiote service account.
-func (s platformSettings) Configured() bool {
-	return s.Username != "" || s.ClientID != ""
-}
-
-// Credentials converts the settings for the clients.
-func (s platformSettings) Credentials() platform.Credentials {
-	return platform.Credentials{
-		Platform:     s.Name,
-		BaseURL:      s.BaseURL,
-		Username:     s.Username,
-		Password:     s.Password,
-		RememberMe:   s.RememberMe,
-		MonogotoAPI:  s.APIVersion,
-		ClientID:     s.ClientID,
-		ClientSecret: s.ClientSecret,
-		Realm:        s.Realm,
-	}
-}
-
-// httpSettings are the resolved shared HTTP settings.
-type httpSettings struct {
-	Timeout       time.Duration
-	MaxRetries    int
-	RetryMaxWait  time.Duration
-	CACertPEM     string
-	Insecure      bool
-	SessionMaxAge time.Duration
-	// InsecureFromEnv is set when insecure = true came from IOTAUTH_INSECURE
-	// (ValidateConfig already warned about a configured one).
-	InsecureFromEnv bool
-	// Unknown is set when a shared setting was not known at configure time.
-	Unknown bool
-}
-
-// resolvedConfig is the provider configuration after the environment
-// fallbacks and defaults.
-type resolvedConfig struct {
-	HTTP      httpSettings
-	Platforms map[platform.Name]platformSettings
+// providerConfig is the provider configuration after the environment fallbacks
+// and defaults.
+type providerConfig struct {
+	shared clients.Settings
+	// sharedUnknown is set when a shared setting is not known until apply.
+	sharedUnknown bool
+	// insecureFromEnv is set when insecure = true came from IOTAUTH_INSECURE.
+	insecureFromEnv bool
+	accounts        map[platform.Name]account
 }
 
 // secrets lists every password and client secret of the configuration.
-func (c resolvedConfig) secrets() []string {
+func (c providerConfig) secrets() []string {
 	var out []string
-	for _, s := range c.Platforms {
-		out = append(out, s.Password, s.ClientSecret)
+	for _, a := range c.accounts {
+		out = append(out, a.Secrets()...)
 	}
 	return out
 }
 
-// lookupFunc reads an environment variable (os.LookupEnv in production).
-type lookupFunc func(string) (string, bool)
+// account is one platform's resolved provider settings.
+type account struct {
+	platform.Credentials
+	// unknown is set when a setting is not known until apply.
+	unknown bool
+	// problems are invalid environment values of this platform. They are
+	// reported when a block uses the platform, so that a variable of a
+	// platform the configuration never uses cannot fail a run.
+	problems diag.Diagnostics
+}
+
+// configured reports whether the account names a principal.
+func (a account) configured() bool { return a.Username != "" || a.ClientID != "" }
+
+// readConfig reads the provider block and applies the environment
+// fallbacks and defaults: configuration over environment over default.
+// Unknown values are not errors: they mark what they belong to as unknown.
+func readConfig(ctx context.Context, c tfsdk.Config, lookup func(string) (string, bool)) (providerConfig, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	var m sharedModel
+	for name, target := range map[string]any{
+		"request_timeout": &m.RequestTimeout, "max_retries": &m.MaxRetries, "retry_max_wait": &m.RetryMaxWait,
+		"ca_cert_pem": &m.CACertPEM, "insecure": &m.Insecure, "session_max_age": &m.SessionMaxAge,
+	} {
+		diags.Append(c.GetAttribute(ctx, path.Root(name), target)...)
+	}
+	r := &resolver{lookup: lookup}
+	var cfg providerConfig
+	var unknown [6]bool
+	cfg.shared.Timeout, unknown[0] = r.duration(m.RequestTimeout, envRequestTimeout,
+		clients.DefaultTimeout, minRequestTimeout, maxRequestTimeout)
+	var retries int64
+	retries, unknown[1] = r.integer(m.MaxRetries, envMaxRetries, clients.DefaultMaxRetries, minMaxRetries, maxMaxRetries)
+	cfg.shared.MaxRetries = int(retries)
+	cfg.shared.RetryMaxWait, unknown[2] = r.duration(m.RetryMaxWait, envRetryMaxWait,
+		clients.DefaultRetryMaxWait, minRetryMaxWait, maxRetryMaxWait)
+	cfg.shared.SessionMaxAge, unknown[3] = r.duration(m.SessionMaxAge, envSessionMaxAge,
+		clients.DefaultSessionMaxAge, minSessionMaxAge, maxSessionMaxAge)
+	cfg.shared.CACertPEM, unknown[4] = r.str(m.CACertPEM, envCACertPEM, "", checkPEMCertificate)
+	var insecure string
+	insecure, unknown[5] = r.boolean(m.Insecure, envInsecure, false)
+	cfg.shared.Insecure = insecure == "true"
+	cfg.insecureFromEnv = cfg.shared.Insecure && m.Insecure.IsNull()
+	for _, u := range unknown {
+		cfg.sharedUnknown = cfg.sharedUnknown || u
+	}
+	diags.Append(r.diags...)
+
+	cfg.accounts = map[platform.Name]account{}
+	for _, info := range clients.Platforms() {
+		var obj types.Object
+		diags.Append(c.GetAttribute(ctx, path.Root(string(info.Name)), &obj)...)
+		cfg.accounts[info.Name] = readAccount(info, obj, lookup)
+	}
+	return cfg, diags
+}
+
+// readAccount resolves one platform's settings from its nested attribute
+// (which may be null) and the environment.
+func readAccount(info platform.Info, obj types.Object, lookup func(string) (string, bool)) account {
+	a := account{Credentials: platform.Credentials{Platform: info.Name, Options: map[string]string{}}}
+	if obj.IsUnknown() {
+		a.unknown = true
+		return a
+	}
+	var attrs map[string]attr.Value
+	if !obj.IsNull() {
+		attrs = obj.Attributes()
+	}
+	r := &resolver{lookup: lookup}
+	get := func(name, def string, check func(string) string) string {
+		v, u := r.str(objectString(attrs, name), envName(info.Name, name), def, check)
+		a.unknown = a.unknown || u
+		return v
+	}
+	a.BaseURL = platform.NormalizeBaseURL(get("base_url", "", checkBaseURL))
+	fields := map[string]*string{
+		"username": &a.Username, "password": &a.Password, "client_id": &a.ClientID, "client_secret": &a.ClientSecret,
+	}
+	for _, kind := range info.Credentials {
+		ca := credentialAttrs[kind]
+		*fields[ca.principal] = get(ca.principal, "", checkNotBlank)
+		*fields[ca.secret] = get(ca.secret, "", checkNotBlank)
+	}
+	for _, s := range info.Settings {
+		if s.Bool {
+			v, u := r.boolean(objectBool(attrs, s.Name), envName(info.Name, s.Name), s.Default == "true")
+			a.unknown = a.unknown || u
+			a.Options[s.Name] = v
+			continue
+		}
+		check := checkNotBlank
+		if len(s.OneOf) > 0 {
+			check = checkOneOf(s.OneOf)
+		}
+		a.Options[s.Name] = get(s.Name, s.Default, check)
+	}
+	// One credential kind at a time: a client ID selects client credentials.
+	if a.ClientID != "" {
+		a.Username, a.Password = "", ""
+	} else {
+		a.ClientSecret = ""
+	}
+	a.problems = r.diags
+	return a
+}
+
+// providerData is what the provider hands to its data sources and
+// ephemeral resources.
+type providerData struct {
+	// manager is nil when a shared setting was unknown at configure time.
+	manager  *clients.Manager
+	accounts map[platform.Name]account
+}
+
+// secrets lists the passwords and client secrets of every platform.
+func (d *providerData) secrets() []string {
+	var out []string
+	for _, a := range d.accounts {
+		out = append(out, a.Secrets()...)
+	}
+	return out
+}
+
+// providerDataFrom converts the ProviderData of a Configure request. It
+// returns nil without a diagnostic while the provider is not configured
+// yet (validation RPCs).
+func providerDataFrom(data any, diags *diag.Diagnostics) *providerData {
+	if data == nil {
+		return nil
+	}
+	pd, ok := data.(*providerData)
+	if !ok {
+		addProviderDataError(diags, data)
+		return nil
+	}
+	return pd
+}
+
+// credentialState says whether credentials could be put together.
+type credentialState int
+
+const (
+	// credentialsReady: the credentials are complete.
+	credentialsReady credentialState = iota
+	// credentialsUnknown: a provider setting is not known until apply.
+	credentialsUnknown
+	// credentialsInvalid: a diagnostic was added.
+	credentialsInvalid
+)
+
+// credentials puts together the credentials of a block: the provider's
+// account for platform name, with the block's overrides applied by
+// override (nil for none). Diagnostics go on the attribute at (the block's
+// platform attribute).
+func (d *providerData) credentials(name platform.Name, at path.Path, override func(*platform.Credentials), diags *diag.Diagnostics) (platform.Credentials, credentialState) {
+	info, ok := lookupInfo(name)
+	if !ok {
+		// The schema's OneOf validator rejects unknown names first.
+		diags.AddAttributeError(at, "Unknown platform", fmt.Sprintf("There is no platform %q.", name))
+		return platform.Credentials{}, credentialsInvalid
+	}
+	a := d.accounts[name]
+	if a.problems.HasError() {
+		diags.Append(a.problems...)
+		return platform.Credentials{}, credentialsInvalid
+	}
+	cr := a.Credentials
+	cr.Platform = name
+	cr.Options = maps.Clone(a.Options)
+	if override != nil {
+		override(&cr)
+	}
+	if a.unknown || d.manager == nil {
+		return platform.Credentials{}, credentialsUnknown
+	}
+	kind := cr.Kind()
+	ca := credentialAttrs[kind]
+	switch {
+	case cr.Username == "" && cr.ClientID == "":
+		addNotConfiguredError(diags, at, info, override != nil)
+	case kind == platform.Password && cr.Password == "", kind == platform.ClientCredentials && cr.ClientSecret == "":
+		addMissingSecretError(diags, at, info, ca, cr.Principal())
+	default:
+		return cr, credentialsReady
+	}
+	return platform.Credentials{}, credentialsInvalid
+}
+
+// session logs in (or reuses the cached session) and masks the session's
+// secrets in the returned context's loggers. A failure is added to diags.
+func (d *providerData) session(ctx context.Context, cr platform.Credentials, diags *diag.Diagnostics) (context.Context, *platform.Session) {
+	s, err := d.manager.Session(ctx, cr)
+	if err != nil {
+		addPlatformError(diags, err, cr.Secrets()...)
+		return ctx, nil
+	}
+	return maskSecrets(ctx, s.Secrets()...), s
+}
+
+// lookupInfo returns what platform name declares.
+func lookupInfo(name platform.Name) (platform.Info, bool) {
+	p, ok := clients.Lookup(name)
+	if !ok {
+		return platform.Info{}, false
+	}
+	return p.Info(), true
+}
+
+// platformNames lists the platform names, for OneOf validators and docs.
+func platformNames() []string {
+	var names []string
+	for _, info := range clients.Platforms() {
+		names = append(names, string(info.Name))
+	}
+	return names
+}
 
 // resolver applies the precedence rule, configuration over environment
 // over default, and validates environment values with the same checks as
 // the schema validators, naming the variable in its diagnostics.
 type resolver struct {
-	lookup lookupFunc
+	lookup func(string) (string, bool)
 	diags  diag.Diagnostics
 }
 
 // env returns a non-empty environment value. An empty variable counts as
 // unset.
 func (r *resolver) env(name string) (string, bool) {
-	if name == "" || r.lookup == nil {
-		return "", false
-	}
 	v, ok := r.lookup(name)
 	return v, ok && v != ""
 }
@@ -174,7 +302,7 @@ func (r *resolver) envError(name, problem string) {
 }
 
 // str resolves a string setting. check validates an environment value
-// (configuration values were validated by the schema at plan time).
+// (configuration values are validated by the schema at plan time).
 func (r *resolver) str(v types.String, env, def string, check func(string) string) (string, bool) {
 	if v.IsUnknown() {
 		return "", true
@@ -183,48 +311,42 @@ func (r *resolver) str(v types.String, env, def string, check func(string) strin
 		return v.ValueString(), false
 	}
 	if e, ok := r.env(env); ok {
-		if check != nil {
-			if p := check(e); p != "" {
-				r.envError(env, p)
-				return def, false
-			}
+		if p := check(e); p != "" {
+			r.envError(env, p)
+			return def, false
 		}
 		return e, false
 	}
 	return def, false
 }
 
-// boolean resolves a boolean setting. fromEnv reports that the value came
-// from the environment.
-func (r *resolver) boolean(v types.Bool, env string, def bool) (val, unknown, fromEnv bool) {
+// boolean resolves a boolean setting as "true" or "false".
+func (r *resolver) boolean(v types.Bool, env string, def bool) (string, bool) {
 	if v.IsUnknown() {
-		return false, true, false
+		return "", true
 	}
 	if !v.IsNull() {
-		return v.ValueBool(), false, false
+		return strconv.FormatBool(v.ValueBool()), false
 	}
 	if e, ok := r.env(env); ok {
 		b, p := parseBoolText(e)
 		if p != "" {
 			r.envError(env, p)
-			return def, false, false
+			return strconv.FormatBool(def), false
 		}
-		return b, false, true
+		return strconv.FormatBool(b), false
 	}
-	return def, false, false
+	return strconv.FormatBool(def), false
 }
 
 // integer resolves an integer setting within [lo, hi].
-func (r *resolver) integer(v types.Int64, attrName, env string, def, lo, hi int64) (int64, bool) {
+func (r *resolver) integer(v types.Number, env string, def, lo, hi int64) (int64, bool) {
 	if v.IsUnknown() {
 		return 0, true
 	}
 	if !v.IsNull() {
-		n := v.ValueInt64()
-		if p := checkIntRange(n, lo, hi); p != "" {
-			r.diags.AddError("Invalid provider setting", attributeProblem(attrName, p))
-			return def, false
-		}
+		// The schema's validator has checked it is a whole number in range.
+		n, _ := v.ValueBigFloat().Int64()
 		return n, false
 	}
 	if e, ok := r.env(env); ok {
@@ -239,19 +361,10 @@ func (r *resolver) integer(v types.Int64, attrName, env string, def, lo, hi int6
 }
 
 // duration resolves a duration setting within [lo, hi].
-func (r *resolver) duration(v types.String, attrName, env string, def, lo, hi time.Duration) (time.Duration, bool) {
-	check := func(s string) string { return checkDuration(s, lo, hi) }
-	s, unknown := r.str(v, env, "", check)
+func (r *resolver) duration(v types.String, env string, def, lo, hi time.Duration) (time.Duration, bool) {
+	s, unknown := r.str(v, env, "", func(s string) string { return checkDuration(s, lo, hi) })
 	if unknown || s == "" {
 		return def, unknown
-	}
-	if !v.IsNull() {
-		// Validated at plan time; checked again because Configure must
-		// never act on a value it cannot parse.
-		if p := check(s); p != "" {
-			r.diags.AddError("Invalid provider setting", attributeProblem(attrName, p))
-			return def, false
-		}
 	}
 	d, err := time.ParseDuration(strings.TrimSpace(s))
 	if err != nil {
@@ -276,102 +389,4 @@ func objectBool(attrs map[string]attr.Value, name string) types.Bool {
 		return b
 	}
 	return types.BoolNull()
-}
-
-// resolvePlatform resolves one platform's settings from its nested
-// attribute (which may be null) and the environment.
-func (r *resolver) resolvePlatform(p platform.Name, obj types.Object) platformSettings {
-	s := platformSettings{Name: p}
-	if obj.IsUnknown() {
-		s.Unknown = true
-		return s
-	}
-	var attrs map[string]attr.Value
-	if !obj.IsNull() {
-		attrs = obj.Attributes()
-	}
-	e := envNames(p)
-	var unknown [8]bool
-	s.Username, unknown[0] = r.str(objectString(attrs, "username"), e.username, "", checkNotBlank)
-	s.Password, unknown[1] = r.str(objectString(attrs, "password"), e.password, "", checkNotBlank)
-	defaultURL := platform.DefaultBaseURL(p)
-	switch p {
-	case platform.Monogoto:
-		s.APIVersion, unknown[2] = r.str(objectString(attrs, "api_version"), e.apiVersion, platform.MonogotoLegacy, checkAPIVersion)
-		if s.APIVersion == platform.MonogotoV1 {
-			defaultURL = platform.DefaultMonogotoV1BaseURL
-		}
-	case platform.Coiote:
-		s.ClientID, unknown[3] = r.str(objectString(attrs, "client_id"), e.clientID, "", checkNotBlank)
-		s.ClientSecret, unknown[4] = r.str(objectString(attrs, "client_secret"), e.clientSecret, "", checkNotBlank)
-		s.Realm, unknown[5] = r.str(objectString(attrs, "realm"), e.realm, coiote.DefaultRealm, checkNotBlank)
-		if s.ClientID != "" && s.ClientSecret == "" && !unknown[4] {
-			r.diags.AddError("Missing Coiote client secret", fmt.Sprintf(
-				"A Coiote client ID is set (coiote.client_id or %s) but no client secret: set coiote.client_secret in the provider \"iotauth\" block or %s.",
-				e.clientID, e.clientSecret))
-		}
-	case platform.Bienport:
-		s.RememberMe, unknown[6], _ = r.boolean(objectBool(attrs, "remember_me"), e.rememberMe, false)
-	}
-	s.BaseURL, unknown[7] = r.str(objectString(attrs, "base_url"), e.baseURL, defaultURL, checkBaseURL)
-	s.BaseURL = platform.NormalizeBaseURL(s.BaseURL)
-	for _, u := range unknown {
-		s.Unknown = s.Unknown || u
-	}
-	return s
-}
-
-// checkAPIVersion accepts Monogoto's API selectors.
-func checkAPIVersion(s string) string {
-	if s == platform.MonogotoLegacy || s == platform.MonogotoV1 {
-		return ""
-	}
-	return fmt.Sprintf("must be %q or %q, got %q", platform.MonogotoLegacy, platform.MonogotoV1, s)
-}
-
-// resolveConfig applies the environment fallbacks and defaults to the
-// provider block. Unknown values are not errors: they mark the settings
-// they belong to as unknown.
-func resolveConfig(m providerModel, lookup lookupFunc) (resolvedConfig, diag.Diagnostics) {
-	r := &resolver{lookup: lookup}
-	var c resolvedConfig
-	var unknown [6]bool
-	c.HTTP.Timeout, unknown[0] = r.duration(m.RequestTimeout, "request_timeout", envRequestTimeout,
-		defaultRequestTimeout, minRequestTimeout, maxRequestTimeout)
-	var retries int64
-	retries, unknown[1] = r.integer(m.MaxRetries, "max_retries", envMaxRetries, defaultMaxRetries, minMaxRetries, maxMaxRetries)
-	c.HTTP.MaxRetries = int(retries)
-	c.HTTP.RetryMaxWait, unknown[2] = r.duration(m.RetryMaxWait, "retry_max_wait", envRetryMaxWait,
-		defaultRetryMaxWait, minRetryMaxWait, maxRetryMaxWait)
-	c.HTTP.SessionMaxAge, unknown[3] = r.duration(m.SessionMaxAge, "session_max_age", envSessionMaxAge,
-		defaultSessionMaxAge, minSessionMaxAge, maxSessionMaxAge)
-	c.HTTP.CACertPEM, unknown[4] = r.str(m.CACertPEM, envCACertPEM, "", checkPEMCertificate)
-	c.HTTP.Insecure, unknown[5], c.HTTP.InsecureFromEnv = r.boolean(m.Insecure, envInsecure, false)
-	for _, u := range unknown {
-		c.HTTP.Unknown = c.HTTP.Unknown || u
-	}
-	c.Platforms = make(map[platform.Name]platformSettings, len(platform.Names()))
-	for _, p := range platform.Names() {
-		c.Platforms[p] = r.resolvePlatform(p, m.platformObject(p))
-	}
-	return c, r.diags
-}
-
-// httpConfig converts the settings for the HTTP client.
-func (h httpSettings) httpConfig(userAgent string) httpx.Config {
-	wait := h.RetryMaxWait
-	if wait <= 0 {
-		// retry_max_wait = "0s": retry without waiting, and give up as
-		// soon as the platform asks to wait (httpx reads zero as "default").
-		wait = time.Nanosecond
-	}
-	return httpx.Config{
-		Timeout:      h.Timeout,
-		MaxRetries:   h.MaxRetries,
-		RetryMaxWait: wait,
-		CACertPEM:    h.CACertPEM,
-		Insecure:     h.Insecure,
-		UserAgent:    userAgent,
-		Log:          logHTTP,
-	}
 }

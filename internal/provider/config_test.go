@@ -5,118 +5,85 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework/attr"
-	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
+	"github.com/iotauth/terraform-provider-iotauth/internal/clients"
+	"github.com/iotauth/terraform-provider-iotauth/internal/clients/mock"
 	"github.com/iotauth/terraform-provider-iotauth/internal/clients/platform"
 )
 
-// Attribute types of the provider's nested blocks, for building models in
-// tests.
-var testPlatformTypes = map[platform.Name]map[string]attr.Type{
-	platform.Monogoto: {"base_url": types.StringType, "username": types.StringType, "password": types.StringType, "api_version": types.StringType},
-	platform.Coiote: {"base_url": types.StringType, "username": types.StringType, "password": types.StringType,
-		"client_id": types.StringType, "client_secret": types.StringType, "realm": types.StringType},
-	platform.Bienport: {"base_url": types.StringType, "username": types.StringType, "password": types.StringType, "remember_me": types.BoolType},
-}
-
-// testObject builds a nested platform object; attributes not given are null.
-func testObject(t *testing.T, p platform.Name, vals map[string]attr.Value) types.Object {
-	t.Helper()
-	full := map[string]attr.Value{}
-	for k, ty := range testPlatformTypes[p] {
-		if v, ok := vals[k]; ok {
-			full[k] = v
-			continue
-		}
-		if ty == types.BoolType {
-			full[k] = types.BoolNull()
-		} else {
-			full[k] = types.StringNull()
-		}
-	}
-	o, d := types.ObjectValue(testPlatformTypes[p], full)
-	if d.HasError() {
-		t.Fatal(d)
-	}
-	return o
-}
-
-// nullModel is a provider block with nothing set.
-func nullModel() providerModel {
-	return providerModel{
-		Monogoto:       types.ObjectNull(testPlatformTypes[platform.Monogoto]),
-		Coiote:         types.ObjectNull(testPlatformTypes[platform.Coiote]),
-		Bienport:       types.ObjectNull(testPlatformTypes[platform.Bienport]),
-		RequestTimeout: types.StringNull(),
-		MaxRetries:     types.Int64Null(),
-		RetryMaxWait:   types.StringNull(),
-		CACertPEM:      types.StringNull(),
-		Insecure:       types.BoolNull(),
-		SessionMaxAge:  types.StringNull(),
-	}
-}
-
-func envMap(m map[string]string) lookupFunc {
+func envMap(m map[string]string) func(string) (string, bool) {
 	return func(k string) (string, bool) {
 		v, ok := m[k]
 		return v, ok
 	}
 }
 
-func TestEnvNames(t *testing.T) {
+// readTestConfig runs readConfig on a provider configuration (vals, as
+// rawConfig takes them) and an environment.
+func readTestConfig(t *testing.T, env map[string]string, vals map[string]any) (providerConfig, diag.Diagnostics) {
+	t.Helper()
+	return readConfig(t.Context(), rawConfig(t, providerSchema(t), vals), envMap(env))
+}
+
+func TestEnvName(t *testing.T) {
 	t.Parallel()
-	e := envNames(platform.Bienport)
-	if e.baseURL != "IOTAUTH_BIENPORT_BASE_URL" || e.rememberMe != "IOTAUTH_BIENPORT_REMEMBER_ME" {
-		t.Fatalf("unexpected names %+v", e)
-	}
-	e = envNames(platform.Coiote)
-	if e.clientSecret != "IOTAUTH_COIOTE_CLIENT_SECRET" || e.realm != "IOTAUTH_COIOTE_REALM" {
-		t.Fatalf("unexpected names %+v", e)
-	}
-	if got := envNames(platform.Monogoto).apiVersion; got != "IOTAUTH_MONOGOTO_API_VERSION" {
-		t.Fatalf("got %s", got)
+	for _, c := range []struct {
+		p    platform.Name
+		attr string
+		want string
+	}{
+		{mock.Bienport, "remember_me", "IOTAUTH_BIENPORT_REMEMBER_ME"},
+		{mock.Coiote, "client_secret", "IOTAUTH_COIOTE_CLIENT_SECRET"},
+		{mock.Monogoto, "api_version", "IOTAUTH_MONOGOTO_API_VERSION"},
+	} {
+		if got := envName(c.p, c.attr); got != c.want {
+			t.Errorf("envName(%s, %s) = %s, want %s", c.p, c.attr, got, c.want)
+		}
 	}
 }
 
-func TestResolveConfigDefaults(t *testing.T) {
+func TestReadConfigDefaults(t *testing.T) {
 	t.Parallel()
-	c, d := resolveConfig(nullModel(), envMap(nil))
+	c, d := readTestConfig(t, nil, nil)
 	if d.HasError() {
 		t.Fatal(d)
 	}
-	want := httpSettings{Timeout: 30 * time.Second, MaxRetries: 3, RetryMaxWait: 30 * time.Second, SessionMaxAge: time.Hour}
-	if c.HTTP != want {
-		t.Fatalf("HTTP = %+v, want %+v", c.HTTP, want)
+	s := c.shared
+	if s.Timeout != 30*time.Second || s.MaxRetries != 3 || s.RetryMaxWait != 30*time.Second || s.SessionMaxAge != time.Hour ||
+		s.Insecure || s.CACertPEM != "" || c.sharedUnknown {
+		t.Fatalf("shared = %+v", s)
 	}
-	for _, p := range platform.Names() {
-		s := c.Platforms[p]
-		if s.Configured() || s.Unknown {
-			t.Errorf("%s: unexpectedly configured or unknown: %+v", p, s)
+	for _, info := range clients.Platforms() {
+		a := c.accounts[info.Name]
+		if a.configured() || a.unknown || a.BaseURL != "" || a.Platform != info.Name {
+			t.Errorf("%s: %+v", info.Name, a)
 		}
-		if s.BaseURL != platform.DefaultBaseURL(p) {
-			t.Errorf("%s: base URL %q", p, s.BaseURL)
+		for _, st := range info.Settings {
+			want := st.Default
+			if st.Bool && want == "" {
+				want = "false"
+			}
+			if a.Option(st.Name) != want {
+				t.Errorf("%s.%s = %q, want the default %q", info.Name, st.Name, a.Option(st.Name), want)
+			}
 		}
-	}
-	if c.Platforms[platform.Monogoto].APIVersion != "legacy" || c.Platforms[platform.Coiote].Realm != "coiote-cloud" {
-		t.Errorf("defaults: %+v %+v", c.Platforms[platform.Monogoto], c.Platforms[platform.Coiote])
 	}
 }
 
-// TestResolveConfigPrecedence checks configuration over environment over
+// TestReadConfigPrecedence checks configuration over environment over
 // default, for every kind of setting.
-func TestResolveConfigPrecedence(t *testing.T) {
+func TestReadConfigPrecedence(t *testing.T) {
 	t.Parallel()
-	type check func(t *testing.T, c resolvedConfig)
 	cases := []struct {
 		name  string
-		model func(t *testing.T) providerModel
+		vals  map[string]any
 		env   map[string]string
-		check check
+		check func(t *testing.T, c providerConfig)
 	}{
 		{
-			name:  "environment only",
-			model: func(*testing.T) providerModel { return nullModel() },
+			name: "environment only",
 			env: map[string]string{
 				"IOTAUTH_MONOGOTO_USERNAME": "env@example.com", "IOTAUTH_MONOGOTO_PASSWORD": "env-pw",
 				"IOTAUTH_MONOGOTO_BASE_URL": "http://127.0.0.1:1/", "IOTAUTH_REQUEST_TIMEOUT": "5s",
@@ -124,102 +91,85 @@ func TestResolveConfigPrecedence(t *testing.T) {
 				"IOTAUTH_BIENPORT_REMEMBER_ME": "true", "IOTAUTH_BIENPORT_USERNAME": "905554447788",
 				"IOTAUTH_INSECURE": "true",
 			},
-			check: func(t *testing.T, c resolvedConfig) {
-				m := c.Platforms[platform.Monogoto]
-				if m.Username != "env@example.com" || m.Password != "env-pw" || m.BaseURL != "http://127.0.0.1:1" {
+			check: func(t *testing.T, c providerConfig) {
+				m := c.accounts[mock.Monogoto]
+				if m.Username != "env@example.com" || m.Password != "env-pw" || m.BaseURL != "http://127.0.0.1:1" || !m.configured() {
 					t.Errorf("monogoto = %+v", m)
 				}
-				if !m.Configured() {
-					t.Error("monogoto not configured")
-				}
-				b := c.Platforms[platform.Bienport]
-				if !b.RememberMe || b.Username != "905554447788" || b.Password != "" {
+				b := c.accounts[mock.Bienport]
+				if !b.BoolOption("remember_me") || b.Username != "905554447788" || b.Password != "" {
 					t.Errorf("bienport = %+v", b)
 				}
-				h := c.HTTP
-				if h.Timeout != 5*time.Second || h.MaxRetries != 0 || h.RetryMaxWait != 0 || h.SessionMaxAge != 2*time.Hour || !h.Insecure || !h.InsecureFromEnv {
-					t.Errorf("http = %+v", h)
+				s := c.shared
+				if s.Timeout != 5*time.Second || s.MaxRetries != 0 || s.RetryMaxWait != 0 || s.SessionMaxAge != 2*time.Hour ||
+					!s.Insecure || !c.insecureFromEnv {
+					t.Errorf("shared = %+v", s)
 				}
 			},
 		},
 		{
 			name: "configuration wins over environment",
-			model: func(t *testing.T) providerModel {
-				m := nullModel()
-				m.Monogoto = testObject(t, platform.Monogoto, map[string]attr.Value{
-					"username": types.StringValue("cfg@example.com"), "password": types.StringValue("cfg-pw"),
-				})
-				m.RequestTimeout = types.StringValue("7s")
-				m.MaxRetries = types.Int64Value(5)
-				m.Insecure = types.BoolValue(false)
-				return m
+			vals: map[string]any{
+				"monogoto":        map[string]any{"username": "cfg@example.com", "password": "cfg-pw"},
+				"request_timeout": "7s", "max_retries": 5, "insecure": false,
 			},
 			env: map[string]string{
 				"IOTAUTH_MONOGOTO_USERNAME": "env@example.com", "IOTAUTH_MONOGOTO_PASSWORD": "env-pw",
 				"IOTAUTH_REQUEST_TIMEOUT": "5s", "IOTAUTH_MAX_RETRIES": "1", "IOTAUTH_INSECURE": "true",
 			},
-			check: func(t *testing.T, c resolvedConfig) {
-				m := c.Platforms[platform.Monogoto]
+			check: func(t *testing.T, c providerConfig) {
+				m := c.accounts[mock.Monogoto]
 				if m.Username != "cfg@example.com" || m.Password != "cfg-pw" {
 					t.Errorf("monogoto = %+v", m)
 				}
-				if c.HTTP.Timeout != 7*time.Second || c.HTTP.MaxRetries != 5 || c.HTTP.Insecure {
-					t.Errorf("http = %+v", c.HTTP)
+				if c.shared.Timeout != 7*time.Second || c.shared.MaxRetries != 5 || c.shared.Insecure || c.insecureFromEnv {
+					t.Errorf("shared = %+v", c.shared)
 				}
 			},
 		},
 		{
 			name: "mixed: user name from configuration, password from environment",
-			model: func(t *testing.T) providerModel {
-				m := nullModel()
-				m.Coiote = testObject(t, platform.Coiote, map[string]attr.Value{"username": types.StringValue("ops")})
-				return m
-			},
-			env: map[string]string{"IOTAUTH_COIOTE_PASSWORD": "env-pw", "IOTAUTH_COIOTE_REALM": "acme"},
-			check: func(t *testing.T, c resolvedConfig) {
-				s := c.Platforms[platform.Coiote]
-				if s.Username != "ops" || s.Password != "env-pw" || s.Realm != "acme" {
+			vals: map[string]any{"coiote": map[string]any{"username": "ops"}},
+			env:  map[string]string{"IOTAUTH_COIOTE_PASSWORD": "env-pw", "IOTAUTH_COIOTE_REALM": "acme"},
+			check: func(t *testing.T, c providerConfig) {
+				s := c.accounts[mock.Coiote]
+				if s.Username != "ops" || s.Password != "env-pw" || s.Option("realm") != "acme" {
 					t.Errorf("coiote = %+v", s)
 				}
 			},
 		},
 		{
-			name: "monogoto v1 changes the default base URL",
-			model: func(t *testing.T) providerModel {
-				m := nullModel()
-				m.Monogoto = testObject(t, platform.Monogoto, map[string]attr.Value{"api_version": types.StringValue("v1")})
-				return m
-			},
-			check: func(t *testing.T, c resolvedConfig) {
-				if got := c.Platforms[platform.Monogoto].BaseURL; got != "https://api.monogoto.io" {
-					t.Errorf("base URL %q", got)
+			name: "a client ID selects client credentials",
+			vals: map[string]any{"coiote": map[string]any{"username": "ops", "password": "pw", "client_id": "svc"}},
+			env:  map[string]string{"IOTAUTH_COIOTE_CLIENT_SECRET": "s3cret"},
+			check: func(t *testing.T, c providerConfig) {
+				s := c.accounts[mock.Coiote]
+				if s.Kind() != platform.ClientCredentials || s.ClientSecret != "s3cret" || s.Username != "" || s.Password != "" {
+					t.Errorf("coiote = %+v", s)
 				}
 			},
 		},
 		{
-			name:  "empty environment variables count as unset",
-			model: func(*testing.T) providerModel { return nullModel() },
-			env:   map[string]string{"IOTAUTH_MONOGOTO_USERNAME": "", "IOTAUTH_REQUEST_TIMEOUT": ""},
-			check: func(t *testing.T, c resolvedConfig) {
-				if c.Platforms[platform.Monogoto].Configured() || c.HTTP.Timeout != 30*time.Second {
-					t.Errorf("got %+v %+v", c.Platforms[platform.Monogoto], c.HTTP)
+			name: "empty environment variables count as unset",
+			env:  map[string]string{"IOTAUTH_MONOGOTO_USERNAME": "", "IOTAUTH_REQUEST_TIMEOUT": ""},
+			check: func(t *testing.T, c providerConfig) {
+				if c.accounts[mock.Monogoto].configured() || c.shared.Timeout != 30*time.Second {
+					t.Errorf("got %+v %+v", c.accounts[mock.Monogoto], c.shared)
 				}
 			},
 		},
 		{
 			name: "unknown values are not errors: they mark their settings unknown",
-			model: func(t *testing.T) providerModel {
-				m := nullModel()
-				m.Bienport = testObject(t, platform.Bienport, map[string]attr.Value{"password": types.StringUnknown()})
-				m.Coiote = types.ObjectUnknown(testPlatformTypes[platform.Coiote])
-				m.RequestTimeout = types.StringUnknown()
-				return m
+			vals: map[string]any{
+				"bienport":        map[string]any{"password": tftypes.UnknownValue},
+				"coiote":          tftypes.UnknownValue,
+				"request_timeout": tftypes.UnknownValue,
 			},
-			check: func(t *testing.T, c resolvedConfig) {
-				if !c.Platforms[platform.Bienport].Unknown || !c.Platforms[platform.Coiote].Unknown || !c.HTTP.Unknown {
+			check: func(t *testing.T, c providerConfig) {
+				if !c.accounts[mock.Bienport].unknown || !c.accounts[mock.Coiote].unknown || !c.sharedUnknown {
 					t.Errorf("not unknown: %+v", c)
 				}
-				if c.Platforms[platform.Monogoto].Unknown {
+				if c.accounts[mock.Monogoto].unknown {
 					t.Error("monogoto unknown")
 				}
 			},
@@ -228,7 +178,7 @@ func TestResolveConfigPrecedence(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			got, d := resolveConfig(c.model(t), envMap(c.env))
+			got, d := readTestConfig(t, c.env, c.vals)
 			if d.HasError() {
 				t.Fatal(d)
 			}
@@ -237,44 +187,53 @@ func TestResolveConfigPrecedence(t *testing.T) {
 	}
 }
 
-// TestResolveConfigEnvErrors checks that environment values are validated
+// TestReadConfigEnvErrors checks that environment values are validated
 // with the schema's rules, in diagnostics naming the variable and never
-// repeating a secret.
-func TestResolveConfigEnvErrors(t *testing.T) {
+// repeating a secret. A shared setting's error fails the configuration; a
+// platform's is kept for the blocks that use the platform.
+func TestReadConfigEnvErrors(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
-		env  map[string]string
-		want string
+		env      map[string]string
+		platform platform.Name // "" for a shared setting
+		want     string
 	}{
-		{map[string]string{"IOTAUTH_MONOGOTO_BASE_URL": "console.monogoto.io"},
+		{map[string]string{"IOTAUTH_MONOGOTO_BASE_URL": "console.monogoto.io"}, mock.Monogoto,
 			`Environment variable IOTAUTH_MONOGOTO_BASE_URL must be an absolute URL starting with http:// or https://, got "console.monogoto.io".`},
-		{map[string]string{"IOTAUTH_COIOTE_BASE_URL": "https://eu.iot.avsystem.cloud/#x"},
+		{map[string]string{"IOTAUTH_COIOTE_BASE_URL": "https://eu.iot.avsystem.cloud/#x"}, mock.Coiote,
 			`Environment variable IOTAUTH_COIOTE_BASE_URL must not contain a fragment`},
-		{map[string]string{"IOTAUTH_BIENPORT_BASE_URL": "https://u:hunter22@x.example"},
+		{map[string]string{"IOTAUTH_COIOTE_BASE_URL": "https://eu.iot.avsystem.cloud:99999"}, mock.Coiote,
+			`Environment variable IOTAUTH_COIOTE_BASE_URL must have a port between 1 and 65535`},
+		{map[string]string{"IOTAUTH_BIENPORT_BASE_URL": "https://u:hunter22@x.example"}, mock.Bienport,
 			"Environment variable IOTAUTH_BIENPORT_BASE_URL must not contain a user name or password"},
-		{map[string]string{"IOTAUTH_REQUEST_TIMEOUT": "-1s"},
+		{map[string]string{"IOTAUTH_REQUEST_TIMEOUT": "-1s"}, "",
 			`Environment variable IOTAUTH_REQUEST_TIMEOUT must be a duration between 1s and 10m, got "-1s".`},
-		{map[string]string{"IOTAUTH_RETRY_MAX_WAIT": "2h"},
+		{map[string]string{"IOTAUTH_RETRY_MAX_WAIT": "2h"}, "",
 			`Environment variable IOTAUTH_RETRY_MAX_WAIT must be a duration between 0s and 1h, got "2h".`},
-		{map[string]string{"IOTAUTH_SESSION_MAX_AGE": "10s"},
+		{map[string]string{"IOTAUTH_SESSION_MAX_AGE": "10s"}, "",
 			`Environment variable IOTAUTH_SESSION_MAX_AGE must be a duration between 1m and 24h, got "10s".`},
-		{map[string]string{"IOTAUTH_MAX_RETRIES": "99"},
+		{map[string]string{"IOTAUTH_MAX_RETRIES": "99"}, "",
 			"Environment variable IOTAUTH_MAX_RETRIES must be between 0 and 10, got 99."},
-		{map[string]string{"IOTAUTH_INSECURE": "yes"},
+		{map[string]string{"IOTAUTH_INSECURE": "yes"}, "",
 			`Environment variable IOTAUTH_INSECURE must be true or false, got "yes".`},
-		{map[string]string{"IOTAUTH_BIENPORT_REMEMBER_ME": "maybe"},
+		{map[string]string{"IOTAUTH_BIENPORT_REMEMBER_ME": "maybe"}, mock.Bienport,
 			`Environment variable IOTAUTH_BIENPORT_REMEMBER_ME must be true or false, got "maybe".`},
-		{map[string]string{"IOTAUTH_CA_CERT_PEM": "not a cert"},
+		{map[string]string{"IOTAUTH_CA_CERT_PEM": "not a cert"}, "",
 			"Environment variable IOTAUTH_CA_CERT_PEM must contain at least one PEM-encoded certificate"},
-		{map[string]string{"IOTAUTH_MONOGOTO_API_VERSION": "v2"},
-			`Environment variable IOTAUTH_MONOGOTO_API_VERSION must be "legacy" or "v1", got "v2".`},
-		{map[string]string{"IOTAUTH_MONOGOTO_PASSWORD": "   "},
+		{map[string]string{"IOTAUTH_MONOGOTO_API_VERSION": "v2"}, mock.Monogoto,
+			`Environment variable IOTAUTH_MONOGOTO_API_VERSION must be one of "legacy", "v1", got "v2".`},
+		{map[string]string{"IOTAUTH_MONOGOTO_PASSWORD": "   "}, mock.Monogoto,
 			"Environment variable IOTAUTH_MONOGOTO_PASSWORD must not be only white space."},
-		{map[string]string{"IOTAUTH_COIOTE_CLIENT_ID": "svc"},
-			"A Coiote client ID is set (coiote.client_id or IOTAUTH_COIOTE_CLIENT_ID) but no client secret: set coiote.client_secret in the provider \"iotauth\" block or IOTAUTH_COIOTE_CLIENT_SECRET."},
 	}
 	for _, c := range cases {
-		_, d := resolveConfig(nullModel(), envMap(c.env))
+		cfg, d := readTestConfig(t, c.env, nil)
+		if c.platform != "" {
+			if d.HasError() {
+				t.Errorf("%v: a platform's variable failed the whole configuration: %v", c.env, d)
+				continue
+			}
+			d = cfg.accounts[c.platform].problems
+		}
 		if d.ErrorsCount() != 1 {
 			t.Errorf("%v: want one error, got %v", c.env, d)
 			continue
@@ -289,14 +248,8 @@ func TestResolveConfigEnvErrors(t *testing.T) {
 	}
 }
 
-func TestHTTPConfig(t *testing.T) {
+func TestUserAgent(t *testing.T) {
 	t.Parallel()
-	h := httpSettings{Timeout: time.Second, MaxRetries: 2, RetryMaxWait: 0, CACertPEM: "x", Insecure: true}
-	c := h.httpConfig("ua")
-	if c.Timeout != time.Second || c.MaxRetries != 2 || c.RetryMaxWait != time.Nanosecond || c.CACertPEM != "x" ||
-		!c.Insecure || c.UserAgent != "ua" || c.Log == nil {
-		t.Fatalf("httpConfig = %+v", c)
-	}
 	if got := userAgent("1.2.3", "1.11.4"); got != "terraform-provider-iotauth/1.2.3 (+https://registry.terraform.io/providers/iotauth/iotauth) Terraform/1.11.4" {
 		t.Fatalf("userAgent = %q", got)
 	}

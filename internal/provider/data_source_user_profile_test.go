@@ -6,9 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework/datasource"
-	"github.com/hashicorp/terraform-plugin-framework/types"
-	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
@@ -227,48 +224,7 @@ func TestAccUserProfile_NotConfigured(t *testing.T) {
 			Config: testConfig(`data "iotauth_user_profile" "p" { platform = "coiote" }`),
 			ExpectError: wrapped(`(?s)Error: Coiote IoT DM is not configured.*No credentials for Coiote IoT DM: set coiote.username and ` +
 				`coiote.password in the provider "iotauth" block, or IOTAUTH_COIOTE_USERNAME and IOTAUTH_COIOTE_PASSWORD\. ` +
-				`An IAM service account uses coiote.client_id`),
+				`Or use coiote.client_id and coiote.client_secret`),
 		}},
 	})
-}
-
-// TestProfilePlatformArg reads the platform argument from raw
-// configurations of the data source's own type: known, null, unknown, and
-// a value that is not an object.
-func TestProfilePlatformArg(t *testing.T) {
-	var resp datasource.SchemaResponse
-	newUserProfileDataSource().Schema(t.Context(), datasource.SchemaRequest{}, &resp)
-	typ, ok := resp.Schema.Type().TerraformType(t.Context()).(tftypes.Object)
-	if !ok {
-		t.Fatal("the schema's type is not an object")
-	}
-	config := func(platform tftypes.Value) tftypes.Value {
-		vals := make(map[string]tftypes.Value, len(typ.AttributeTypes))
-		for name, at := range typ.AttributeTypes {
-			vals[name] = tftypes.NewValue(at, nil)
-		}
-		vals["platform"] = platform
-		return tftypes.NewValue(typ, vals)
-	}
-	for _, tc := range []struct {
-		name  string
-		raw   tftypes.Value
-		want  types.String
-		error bool
-	}{
-		{"known", config(tftypes.NewValue(tftypes.String, "coiote")), types.StringValue("coiote"), false},
-		{"null", config(tftypes.NewValue(tftypes.String, nil)), types.StringNull(), false},
-		{"unknown", config(tftypes.NewValue(tftypes.String, tftypes.UnknownValue)), types.StringUnknown(), false},
-		{"not an object", tftypes.NewValue(tftypes.String, "coiote"), types.StringNull(), true},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			got, err := profilePlatformArg(tc.raw)
-			if (err != nil) != tc.error {
-				t.Fatalf("error = %v, want an error: %v", err, tc.error)
-			}
-			if !got.Equal(tc.want) {
-				t.Errorf("platform = %s, want %s", got, tc.want)
-			}
-		})
-	}
 }

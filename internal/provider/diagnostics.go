@@ -10,11 +10,6 @@ import (
 	"github.com/iotauth/terraform-provider-iotauth/internal/clients/platform"
 )
 
-// attributeProblem words a check's finding about a configuration attribute.
-func attributeProblem(attr, problem string) string {
-	return fmt.Sprintf("Attribute %s %s.", attr, problem)
-}
-
 // envProblem words a check's finding about an environment variable.
 func envProblem(env, problem string) string {
 	return fmt.Sprintf("Environment variable %s %s.", env, problem)
@@ -26,57 +21,70 @@ func envProblem(env, problem string) string {
 // its hint (what to do). Neither ever holds a secret: the client errors
 // are built without them, and redact removes any known secret as a second
 // line of defence.
-func addPlatformError(diags *diag.Diagnostics, p platform.Name, err error, secrets ...string) {
-	op := "login"
+func addPlatformError(diags *diag.Diagnostics, err error, secrets ...string) {
+	summary := "Login failed"
 	detail := err.Error()
 	if e, ok := platform.AsError(err); ok {
-		if e.Op != "" {
-			op = e.Op
+		op := e.Op
+		if op == "" {
+			op = "login"
 		}
+		summary = strings.TrimSpace(e.Platform + " " + op + " failed")
+		summary = strings.ToUpper(summary[:1]) + summary[1:]
 		detail += "\n\n" + e.Hint()
 	}
-	diags.AddError(fmt.Sprintf("%s %s failed", p.Title(), op), redact(detail, secrets...))
+	diags.AddError(summary, redact(detail, secrets...))
 }
 
 // addNotConfiguredError reports a platform that a block uses but nobody
-// configured, on the block's platform attribute.
-func addNotConfiguredError(diags *diag.Diagnostics, at path.Path, p platform.Name, perBlock bool) {
-	diags.AddAttributeError(at, fmt.Sprintf("%s is not configured", p.Title()), notConfiguredDetail(p, perBlock))
-}
-
-// notConfiguredDetail names the provider attributes and the environment
-// variables that configure p.
-func notConfiguredDetail(p platform.Name, perBlock bool) string {
-	e := envNames(p)
+// configured, naming the attributes and environment variables of every
+// credential kind the platform accepts.
+func addNotConfiguredError(diags *diag.Diagnostics, at path.Path, info platform.Info, perBlock bool) {
 	var b strings.Builder
-	fmt.Fprintf(&b, "No credentials for %s: set %s.username and %s.password in the provider \"iotauth\" block, or %s and %s",
-		p.Title(), p, p, e.username, e.password)
-	if perBlock {
-		b.WriteString(", or username/password in this block")
+	for i, kind := range info.Credentials {
+		ca := credentialAttrs[kind]
+		if i == 0 {
+			fmt.Fprintf(&b, "No credentials for %s: set %s.%s and %s.%s in the provider \"iotauth\" block, or %s and %s",
+				info.Title, info.Name, ca.principal, info.Name, ca.secret,
+				envName(info.Name, ca.principal), envName(info.Name, ca.secret))
+			if perBlock {
+				fmt.Fprintf(&b, ", or %s/%s in this block", ca.principal, ca.secret)
+			}
+			b.WriteString(".")
+			continue
+		}
+		fmt.Fprintf(&b, " Or use %s.%s and %s.%s (or %s and %s) instead.", info.Name, ca.principal, info.Name, ca.secret,
+			envName(info.Name, ca.principal), envName(info.Name, ca.secret))
 	}
-	b.WriteString(".")
-	if p == platform.Coiote {
-		fmt.Fprintf(&b, " An IAM service account uses %s.client_id and %s.client_secret (or %s and %s) instead.",
-			p, p, e.clientID, e.clientSecret)
-	}
-	return b.String()
+	diags.AddAttributeError(at, fmt.Sprintf("%s is not configured", info.Title), b.String())
 }
 
-// addMissingPasswordError reports a user name without a password.
-func addMissingPasswordError(diags *diag.Diagnostics, at path.Path, p platform.Name, user string) {
-	e := envNames(p)
-	diags.AddAttributeError(at, fmt.Sprintf("No password for %s", p.Title()),
-		fmt.Sprintf("The %s user name %q has no password: set %s.password in the provider \"iotauth\" block or %s.",
-			p.Title(), user, p, e.password))
+// maxQuoted bounds how much of a user-supplied name a message repeats.
+const maxQuoted = 80
+
+// quoteName quotes a user or client name for a message, cut short when long.
+func quoteName(s string) string {
+	if len(s) > maxQuoted {
+		return fmt.Sprintf("%q… (%d bytes)", s[:maxQuoted], len(s))
+	}
+	return fmt.Sprintf("%q", s)
+}
+
+// addMissingSecretError reports a principal without its secret.
+func addMissingSecretError(diags *diag.Diagnostics, at path.Path, info platform.Info, ca credentialAttr, principal string) {
+	diags.AddAttributeError(at, fmt.Sprintf("No %s for %s", ca.secretWord, info.Title),
+		fmt.Sprintf("The %s %s %s has no %s: set %s.%s in the provider \"iotauth\" block or %s.",
+			info.Title, ca.principalWord, quoteName(principal), ca.secretWord,
+			info.Name, ca.secret, envName(info.Name, ca.secret)))
 }
 
 // addUnknownProviderConfigError reports a data source read while the
-// provider's settings for p are not known yet.
-func addUnknownProviderConfigError(diags *diag.Diagnostics, p platform.Name) {
-	diags.AddError(fmt.Sprintf("%s settings are not known yet", p.Title()),
+// provider's settings for a platform are not known yet.
+func addUnknownProviderConfigError(diags *diag.Diagnostics, info platform.Info) {
+	diags.AddError(fmt.Sprintf("%s settings are not known yet", info.Title),
 		fmt.Sprintf("The provider \"iotauth\" configuration for %s depends on values that are known only after apply, "+
 			"so its profile cannot be read during this plan. Apply the resources it depends on first "+
-			"(for example with -target), or configure %s with values known at plan time.", p.Title(), p))
+			"(for example with -target), or configure %s with values known at plan time.", info.Title, info.Name))
 }
 
 // addProviderDataError reports provider data of an unexpected type, which

@@ -2,14 +2,13 @@ package provider
 
 import (
 	"fmt"
+	"reflect"
 	"regexp"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
-	"github.com/hashicorp/terraform-plugin-framework/types"
-	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-testing/config"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
@@ -121,7 +120,7 @@ func TestAccToken_Monogoto(t *testing.T) {
 		Steps: []resource.TestStep{{
 			Config: testConfig(mockProvider(srv) + echoToken(`  platform = "monogoto"`)),
 			ConfigStateChecks: slices.Concat(
-				tokenChecks(srv, platform.Monogoto, map[string]knownvalue.Check{"apikey": knownvalue.StringExact(seed.CustomerID)}),
+				tokenChecks(srv, mock.Monogoto, map[string]knownvalue.Check{"apikey": knownvalue.StringExact(seed.CustomerID)}),
 				[]statecheck.StateCheck{
 					// The mock's console tokens are JWTs whose exp is 4 hours away.
 					echoed("expires_at", expiresIn(mock.DefaultMonogotoTokenLifetime)),
@@ -147,7 +146,7 @@ func TestAccToken_MonogotoOpaque(t *testing.T) {
 		Steps: []resource.TestStep{{
 			Config: testConfig(mockProvider(srv) + echoToken(`  platform = "monogoto"`)),
 			ConfigStateChecks: []statecheck.StateCheck{
-				echoed("token", lastToken(srv, platform.Monogoto, "")),
+				echoed("token", lastToken(srv, mock.Monogoto, "")),
 				echoed("expires_at", knownvalue.Null()),
 				echoed("customer_id", knownvalue.StringExact(mock.SeedMonogotoDemo.CustomerID)),
 			},
@@ -165,7 +164,7 @@ func TestAccToken_Coiote(t *testing.T) {
 			{
 				Config: testConfig(mockProvider(srv) + echoToken(`  platform = "coiote"`)),
 				ConfigStateChecks: slices.Concat(
-					tokenChecks(srv, platform.Coiote, nil),
+					tokenChecks(srv, mock.Coiote, nil),
 					[]statecheck.StateCheck{
 						// expires_in is the string "300".
 						echoed("expires_at", expiresIn(mock.DefaultCoioteTokenLifetime)),
@@ -181,7 +180,7 @@ func TestAccToken_Coiote(t *testing.T) {
   client_id     = %q
   client_secret = %q`, mock.SeedCoioteClient.ClientID, mock.SeedCoioteClient.ClientSecret))),
 				ConfigStateChecks: []statecheck.StateCheck{
-					echoedAs("svc", "token", lastToken(srv, platform.Coiote, "")),
+					echoedAs("svc", "token", lastToken(srv, mock.Coiote, "")),
 					echoedAs("svc", "expires_at", expiresIn(mock.DefaultCoioteTokenLifetime)),
 					echoedAs("svc", "client_id", knownvalue.StringExact(mock.SeedCoioteClient.ClientID)),
 					echoedAs("svc", "user_id", knownvalue.Null()),
@@ -203,7 +202,7 @@ func TestAccToken_Bienport(t *testing.T) {
 			{
 				Config: testConfig(mockProvider(srv) + echoToken(`  platform = "bienport"`)),
 				ConfigStateChecks: slices.Concat(
-					tokenChecks(srv, platform.Bienport, map[string]knownvalue.Check{"OrganizationId": knownvalue.StringExact(org)}),
+					tokenChecks(srv, mock.Bienport, map[string]knownvalue.Check{"OrganizationId": knownvalue.StringExact(org)}),
 					[]statecheck.StateCheck{
 						// The JWT's exp: 3 hours without remember_me.
 						echoed("expires_at", expiresIn(mock.DefaultBienportLifetime)),
@@ -219,7 +218,7 @@ func TestAccToken_Bienport(t *testing.T) {
 				Config: testConfig(mockProvider(srv) + echoTokenAs("long", `  platform    = "bienport"
   remember_me = true`)),
 				ConfigStateChecks: []statecheck.StateCheck{
-					echoedAs("long", "token", lastToken(srv, platform.Bienport, "")),
+					echoedAs("long", "token", lastToken(srv, mock.Bienport, "")),
 					// remember_me asks for a 3-month token.
 					echoedAs("long", "expires_at", expiresIn(mock.DefaultBienportRememberMeLifetime)),
 				},
@@ -234,13 +233,13 @@ func TestAccToken_EnvironmentOnly(t *testing.T) {
 	srv := startMock(t)
 	clearIotauthEnv(t)
 	for k, v := range map[string]string{
-		"IOTAUTH_MONOGOTO_BASE_URL": srv.BaseURL(platform.Monogoto),
+		"IOTAUTH_MONOGOTO_BASE_URL": srv.BaseURL(mock.Monogoto),
 		"IOTAUTH_MONOGOTO_USERNAME": mock.SeedMonogotoViewer.UserName,
 		"IOTAUTH_MONOGOTO_PASSWORD": mock.SeedMonogotoViewer.Password,
-		"IOTAUTH_COIOTE_BASE_URL":   srv.BaseURL(platform.Coiote),
+		"IOTAUTH_COIOTE_BASE_URL":   srv.BaseURL(mock.Coiote),
 		"IOTAUTH_COIOTE_USERNAME":   mock.SeedCoioteAdmin.Login,
 		"IOTAUTH_COIOTE_PASSWORD":   mock.SeedCoioteAdmin.Password,
-		"IOTAUTH_BIENPORT_BASE_URL": srv.BaseURL(platform.Bienport),
+		"IOTAUTH_BIENPORT_BASE_URL": srv.BaseURL(mock.Bienport),
 		"IOTAUTH_BIENPORT_USERNAME": mock.SeedBienportPhone.ScreenName,
 		"IOTAUTH_BIENPORT_PASSWORD": mock.SeedBienportPhone.Password,
 		"IOTAUTH_MAX_RETRIES":       "0",
@@ -269,11 +268,11 @@ provider "echo" {
 resource "echo" "t" {}
 `),
 			ConfigStateChecks: []statecheck.StateCheck{
-				statecheck.ExpectKnownValue("echo.t", at("m", "token"), lastToken(srv, platform.Monogoto, "")),
+				statecheck.ExpectKnownValue("echo.t", at("m", "token"), lastToken(srv, mock.Monogoto, "")),
 				statecheck.ExpectKnownValue("echo.t", at("m", "customer_id"), knownvalue.StringExact(mock.SeedMonogotoViewer.CustomerID)),
-				statecheck.ExpectKnownValue("echo.t", at("c", "token"), lastToken(srv, platform.Coiote, "")),
+				statecheck.ExpectKnownValue("echo.t", at("c", "token"), lastToken(srv, mock.Coiote, "")),
 				statecheck.ExpectKnownValue("echo.t", at("c", "user_id"), knownvalue.StringExact(mock.SeedCoioteAdmin.UserID)),
-				statecheck.ExpectKnownValue("echo.t", at("b", "token"), lastToken(srv, platform.Bienport, "")),
+				statecheck.ExpectKnownValue("echo.t", at("b", "token"), lastToken(srv, mock.Bienport, "")),
 				statecheck.ExpectKnownValue("echo.t", at("b", "user_id"), knownvalue.StringExact(fmt.Sprint(mock.SeedBienportPhone.UserID))),
 				// This user's organizations arrive as strings; the first is used.
 				statecheck.ExpectKnownValue("echo.t", at("b", "headers").AtMapKey("OrganizationId"),
@@ -325,7 +324,7 @@ provider "echo" {
 }
 
 resource "echo" "t" {}
-`, srv.BaseURL(platform.Monogoto), demo.UserName, viewer.UserName)),
+`, srv.BaseURL(mock.Monogoto), demo.UserName, viewer.UserName)),
 			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.ExpectKnownValue("echo.t", at(demo.UserName, "token"), knownvalue.StringFunc(func(v string) error {
 					demoToken = v
@@ -356,9 +355,9 @@ func TestAccToken_BadCredentials(t *testing.T) {
 		p    platform.Name
 		want string
 	}{
-		{platform.Monogoto, `(?s)Monogoto login failed.*Monogoto login for user "x" failed: invalid credentials: the platform answered "Access denied" \(HTTP 404\).*Check the user name and password`},
-		{platform.Coiote, `(?s)Coiote IoT DM login failed.*Coiote IoT DM login for user "x" failed: invalid credentials: the platform refused the login \(HTTP 401\).*Check the user name and password`},
-		{platform.Bienport, `(?s)BienPort login failed.*BienPort login for user "x" failed: invalid credentials: the platform answered "Incorrect username or password" \(HTTP 401\).*Check the user name and password`},
+		{mock.Monogoto, `(?s)Monogoto login failed.*Monogoto login for user "x" failed: invalid credentials: the platform refused the user name and password \(HTTP 404\).*Check the user name and password`},
+		{mock.Coiote, `(?s)Coiote IoT DM login failed.*Coiote IoT DM login for user "x" failed: invalid credentials: the platform refused the user name and password \(HTTP 401\).*Check the user name and password`},
+		{mock.Bienport, `(?s)BienPort login failed.*BienPort login for user "x" failed: invalid credentials: the platform refused the user name and password \(HTTP 401\).*Check the user name and password`},
 	}
 	for _, c := range cases {
 		t.Run(string(c.p), func(t *testing.T) {
@@ -454,74 +453,41 @@ provider "iotauth" {
     password = %q
   }
 }
-`, srv.BaseURL(platform.Bienport), mock.SeedBienportDemo.ScreenName, mock.SeedBienportDemo.Password) +
+`, srv.BaseURL(mock.Bienport), mock.SeedBienportDemo.ScreenName, mock.SeedBienportDemo.Password) +
 				echoToken(`  platform = "bienport"`)),
 			ConfigStateChecks: []statecheck.StateCheck{
-				echoed("token", lastToken(srv, platform.Bienport, "")),
+				echoed("token", lastToken(srv, mock.Bienport, "")),
 				echoed("user_id", knownvalue.StringExact(fmt.Sprint(mock.SeedBienportDemo.UserID))),
 			},
 		}},
 	})
 }
 
-// TestTokenObjectTypeMatchesSchema keeps tokenObjectType, with which Open
-// builds its result without the framework's reflection, equal to the
-// schema's type: a new or renamed attribute must change both.
-func TestTokenObjectTypeMatchesSchema(t *testing.T) {
+// TestTokenModelMatchesSchema: Config.Get and Result.Set need tokenModel to
+// have exactly the schema's attributes. A platform that declares a new
+// per-block setting adds an attribute, and this test names the field to add.
+func TestTokenModelMatchesSchema(t *testing.T) {
 	var resp ephemeral.SchemaResponse
 	newTokenEphemeralResource().Schema(t.Context(), ephemeral.SchemaRequest{}, &resp)
 	if resp.Diagnostics.HasError() {
 		t.Fatalf("schema: %v", resp.Diagnostics)
 	}
-	got := resp.Schema.Type().TerraformType(t.Context())
-	if !got.Equal(tokenObjectType) {
-		t.Fatalf("tokenObjectType is %s, the schema's type is %s", tokenObjectType, got)
+	tags := map[string]bool{}
+	typ := reflect.TypeFor[tokenModel]()
+	for i := range typ.NumField() {
+		tags[typ.Field(i).Tag.Get("tfsdk")] = true
 	}
-}
-
-// TestTokenModelValue checks the result value of a model: arguments are
-// kept as configured (null, unknown or known) and the headers map is
-// carried through.
-func TestTokenModelValue(t *testing.T) {
-	m := tokenModel{Platform: types.StringValue("bienport"), blockOverrides: blockOverrides{
-		BaseURL: types.StringNull(), Username: types.StringUnknown(), Password: types.StringValue("pw"),
-		ClientID: types.StringNull(), ClientSecret: types.StringNull(), RememberMe: types.BoolValue(true),
-	}}
-	m.setUnknown()
-	v := m.value()
-	if !v.Type().Equal(tokenObjectType) {
-		t.Fatalf("value type %s, want %s", v.Type(), tokenObjectType)
-	}
-	var attrs map[string]tftypes.Value
-	if err := v.As(&attrs); err != nil {
-		t.Fatalf("As: %v", err)
-	}
-	if len(attrs) != len(tokenObjectType.AttributeTypes) {
-		t.Fatalf("got %d attributes, want %d", len(attrs), len(tokenObjectType.AttributeTypes))
-	}
-	var platformName string
-	if err := attrs["platform"].As(&platformName); err != nil || platformName != "bienport" {
-		t.Errorf("platform = %q (%v), want bienport", platformName, err)
-	}
-	if !attrs["base_url"].IsNull() || attrs["username"].IsKnown() || !attrs["remember_me"].IsKnown() {
-		t.Errorf("arguments not kept: base_url %s, username %s, remember_me %s", attrs["base_url"], attrs["username"], attrs["remember_me"])
-	}
-	for _, name := range []string{"token", "headers", "expires_at", "mqtt_password"} {
-		if attrs[name].IsKnown() {
-			t.Errorf("%s is known before the provider settings are: %s", name, attrs[name])
+	for name := range resp.Schema.Attributes {
+		if !tags[name] {
+			t.Errorf("the schema has %s, tokenModel has no field for it", name)
 		}
+		delete(tags, name)
 	}
-
-	m.Headers = tfStringMap(map[string]string{"OrganizationId": "42"})
-	var headers map[string]tftypes.Value
-	if err := m.value().As(&attrs); err != nil {
-		t.Fatalf("As: %v", err)
+	for name := range tags {
+		t.Errorf("tokenModel has %s, the schema does not", name)
 	}
-	if err := attrs["headers"].As(&headers); err != nil {
-		t.Fatalf("headers: %v", err)
-	}
-	var org string
-	if err := headers["OrganizationId"].As(&org); err != nil || org != "42" || len(headers) != 1 {
-		t.Errorf("headers = %v, want OrganizationId = 42", headers)
+	m := tokenModel{}
+	if got := len(m.perBlockSettings()); got != len(perBlockSettingDocs()) {
+		t.Errorf("perBlockSettings has %d entries, the platforms declare %d", got, len(perBlockSettingDocs()))
 	}
 }

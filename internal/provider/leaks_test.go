@@ -14,7 +14,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 
 	"github.com/iotauth/terraform-provider-iotauth/internal/clients/mock"
-	"github.com/iotauth/terraform-provider-iotauth/internal/clients/platform"
 )
 
 // mockSecrets is every secret the mock knows: the tokens, refresh tokens,
@@ -121,13 +120,13 @@ func setMockEnv(t *testing.T, srv *mock.Server) {
 	t.Helper()
 	clearIotauthEnv(t)
 	for k, v := range map[string]string{
-		"IOTAUTH_MONOGOTO_BASE_URL": srv.BaseURL(platform.Monogoto),
+		"IOTAUTH_MONOGOTO_BASE_URL": srv.BaseURL(mock.Monogoto),
 		"IOTAUTH_MONOGOTO_USERNAME": mock.SeedMonogotoDemo.UserName,
 		"IOTAUTH_MONOGOTO_PASSWORD": mock.SeedMonogotoDemo.Password,
-		"IOTAUTH_COIOTE_BASE_URL":   srv.BaseURL(platform.Coiote),
+		"IOTAUTH_COIOTE_BASE_URL":   srv.BaseURL(mock.Coiote),
 		"IOTAUTH_COIOTE_USERNAME":   mock.SeedCoioteOps.Login,
 		"IOTAUTH_COIOTE_PASSWORD":   mock.SeedCoioteOps.Password,
-		"IOTAUTH_BIENPORT_BASE_URL": srv.BaseURL(platform.Bienport),
+		"IOTAUTH_BIENPORT_BASE_URL": srv.BaseURL(mock.Bienport),
 		"IOTAUTH_BIENPORT_USERNAME": mock.SeedBienportDemo.ScreenName,
 		"IOTAUTH_BIENPORT_PASSWORD": mock.SeedBienportDemo.Password,
 		"IOTAUTH_MAX_RETRIES":       "0",
@@ -168,7 +167,7 @@ func TestAccNoLeaks(t *testing.T) {
 		}},
 	})
 
-	for _, p := range platform.Names() {
+	for _, p := range mock.Platforms() {
 		if srv.LastToken(p) == "" {
 			t.Fatalf("%s issued no token: the search would prove nothing", p)
 		}
@@ -201,7 +200,7 @@ func TestAccNoLeaks_PositiveControl(t *testing.T) {
 	t.Parallel()
 	srv := startMock(t)
 	echoedSecrets := func() []string {
-		return []string{srv.LastToken(platform.Bienport), "Bearer " + srv.LastToken(platform.Bienport)}
+		return []string{srv.LastToken(mock.Bienport), "Bearer " + srv.LastToken(mock.Bienport)}
 	}
 	resource.Test(t, resource.TestCase{
 		TerraformVersionChecks:   ephemeralVersionChecks,
@@ -213,7 +212,7 @@ func TestAccNoLeaks_PositiveControl(t *testing.T) {
 			},
 		}},
 	})
-	if found := findSecrets("xx"+srv.LastToken(platform.Bienport)+"yy", mockSecrets(srv)); len(found) != 1 {
+	if found := findSecrets("xx"+srv.LastToken(mock.Bienport)+"yy", mockSecrets(srv)); len(found) != 1 {
 		t.Errorf("findSecrets found %v in a text holding one token", found)
 	}
 }

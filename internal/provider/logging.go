@@ -5,8 +5,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
-	"github.com/iotauth/terraform-provider-iotauth/internal/clients/httpx"
-	"github.com/iotauth/terraform-provider-iotauth/internal/clients/platform"
+	"github.com/iotauth/terraform-provider-iotauth/internal/clients"
 )
 
 // subsystemHTTP is the tflog subsystem of the HTTP request log. Its level
@@ -52,17 +51,9 @@ func maskSecrets(ctx context.Context, secrets ...string) context.Context {
 	return tflog.SubsystemMaskMessageStrings(ctx, subsystemHTTP, list...)
 }
 
-// sessionSecrets lists the secrets a login returned.
-func sessionSecrets(s *platform.Session) []string {
-	if s == nil {
-		return nil
-	}
-	return []string{s.Token, s.AuthorizationHeader(), s.RefreshToken, s.MQTTPassword}
-}
-
 // logHTTP is the HTTP client's log hook: one DEBUG line per attempt in the
 // "http" subsystem, with no header, body or query string.
-func logHTTP(ctx context.Context, e httpx.LogEntry) {
+func logHTTP(ctx context.Context, e clients.LogEntry) {
 	tflog.SubsystemDebug(ctx, subsystemHTTP, "HTTP request", map[string]any{
 		"method":      e.Method,
 		"host":        e.Host,

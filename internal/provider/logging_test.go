@@ -10,7 +10,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 	"github.com/hashicorp/terraform-plugin-log/tflogtest"
 
-	"github.com/iotauth/terraform-provider-iotauth/internal/clients/httpx"
+	"github.com/iotauth/terraform-provider-iotauth/internal/clients"
 	"github.com/iotauth/terraform-provider-iotauth/internal/clients/platform"
 )
 
@@ -23,7 +23,7 @@ func TestLogMasking(t *testing.T) {
 	ctx := tflogtest.RootLogger(t.Context(), &out)
 	ctx = logContext(ctx, "pw-root-secret", "", "client-secret-9")
 	s := &platform.Session{Token: "tok-abc-123", RefreshToken: "rt-def-456", MQTTPassword: "mq-ghi-789"}
-	ctx = maskSecrets(ctx, sessionSecrets(s)...)
+	ctx = maskSecrets(ctx, s.Secrets()...)
 
 	tflog.Debug(ctx, "root pw-root-secret tok-abc-123", map[string]any{
 		"note": "client-secret-9 and rt-def-456", "password": "anything", "token": "whatever", "user": "alice",
@@ -31,7 +31,7 @@ func TestLogMasking(t *testing.T) {
 	tflog.SubsystemDebug(ctx, subsystemHTTP, "sub mq-ghi-789", map[string]any{
 		"detail": "Bearer tok-abc-123", "authorization": "x",
 	})
-	logHTTP(ctx, httpx.LogEntry{Method: "POST", Host: "h", Path: "/Auth", Status: 200, Duration: time.Millisecond, Attempt: 1, Outcome: "ok"})
+	logHTTP(ctx, clients.LogEntry{Method: "POST", Host: "h", Path: "/Auth", Status: 200, Duration: time.Millisecond, Attempt: 1, Outcome: "ok"})
 
 	entries, err := tflogtest.MultilineJSONDecode(&out)
 	if err != nil {

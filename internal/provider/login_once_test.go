@@ -7,7 +7,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 
 	"github.com/iotauth/terraform-provider-iotauth/internal/clients/mock"
-	"github.com/iotauth/terraform-provider-iotauth/internal/clients/platform"
 )
 
 // stepCommands is how many Terraform commands of a plain (not plan-only)
@@ -29,7 +28,7 @@ func TestAccLoginOncePerProcess(t *testing.T) {
 	const n = 20
 	srv := startMock(t)
 	var body string
-	for _, p := range platform.Names() {
+	for _, p := range mock.Platforms() {
 		body += fmt.Sprintf(`
 ephemeral "iotauth_token" %[1]q {
   count    = %[2]d
@@ -62,7 +61,7 @@ resource "terraform_data" "use" {
 			Config: testConfig(mockProvider(srv) + body),
 		}},
 	})
-	for _, p := range platform.Names() {
+	for _, p := range mock.Platforms() {
 		logins := srv.Count(p, mock.EndpointLogin)
 		t.Logf("%s: %d logins for %d token blocks and %d data sources over one test step", p, logins, n, n)
 		if logins < 1 || logins > stepCommands {
@@ -70,7 +69,7 @@ resource "terraform_data" "use" {
 		}
 	}
 	// Coiote reads the profile once per login.
-	if got, logins := srv.Count(platform.Coiote, mock.EndpointProfile), srv.Count(platform.Coiote, mock.EndpointLogin); got != logins {
+	if got, logins := srv.Count(mock.Coiote, mock.EndpointProfile), srv.Count(mock.Coiote, mock.EndpointLogin); got != logins {
 		t.Errorf("coiote: %d profile reads for %d logins", got, logins)
 	}
 }

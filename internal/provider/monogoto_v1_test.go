@@ -13,7 +13,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/iotauth/terraform-provider-iotauth/internal/clients/mock"
-	"github.com/iotauth/terraform-provider-iotauth/internal/clients/platform"
 )
 
 // monogotoV1Provider signs in to the mock's Monogoto v1 API.
@@ -28,7 +27,7 @@ func monogotoV1Provider(srv *mock.Server, user, password string) string {
     password    = %q
   }
 }
-`, srv.BaseURL(platform.Monogoto), user, password)
+`, srv.BaseURL(mock.Monogoto), user, password)
 }
 
 // TestAccToken_MonogotoV1: api_version = "v1" logs in at /v1/auth/token and
@@ -37,6 +36,9 @@ func monogotoV1Provider(srv *mock.Server, user, password string) string {
 func TestAccToken_MonogotoV1(t *testing.T) {
 	t.Parallel()
 	srv := startMock(t)
+	// A test step runs more Terraform walks than the 5 logins per minute
+	// the v1 API allows (one login each); this test is not about the limit.
+	srv.SetRateLimit(mock.Monogoto, mock.EndpointV1Login, 100, time.Minute)
 	resource.Test(t, resource.TestCase{
 		TerraformVersionChecks:   ephemeralVersionChecks,
 		ProtoV6ProviderFactories: providerFactories(),
@@ -44,18 +46,18 @@ func TestAccToken_MonogotoV1(t *testing.T) {
 			Config: testConfig(monogotoV1Provider(srv, mock.SeedMonogotoDemo.UserName, mock.SeedMonogotoDemoPassword) +
 				echoToken(`  platform = "monogoto"`)),
 			ConfigStateChecks: []statecheck.StateCheck{
-				echoed("token", lastToken(srv, platform.Monogoto, "")),
-				echoed("authorization_header", lastToken(srv, platform.Monogoto, "Bearer ")),
+				echoed("token", lastToken(srv, mock.Monogoto, "")),
+				echoed("authorization_header", lastToken(srv, mock.Monogoto, "Bearer ")),
 				echoed("token_type", knownvalue.StringExact("Bearer")),
 				echoed("expires_at", expiresIn(4*time.Hour)),
 				echoed("refresh_token", issued(srv)),
 				echoed("mqtt_password", knownvalue.Null()),
 			},
 			Check: func(*terraform.State) error {
-				if n := srv.Count(platform.Monogoto, mock.EndpointLogin); n != 0 {
+				if n := srv.Count(mock.Monogoto, mock.EndpointLogin); n != 0 {
 					return fmt.Errorf("the legacy /Auth endpoint saw %d logins, want 0", n)
 				}
-				if n := srv.Count(platform.Monogoto, mock.EndpointV1Login); n == 0 {
+				if n := srv.Count(mock.Monogoto, mock.EndpointV1Login); n == 0 {
 					return fmt.Errorf("the v1 token endpoint saw no login")
 				}
 				return nil
@@ -78,18 +80,22 @@ func TestAccToken_MonogotoV1BadCredentials(t *testing.T) {
 			ExpectError: wrapped(`Monogoto v1 login for user "demo@monogoto.io" failed: invalid credentials`),
 		}},
 	})
-	if n := srv.Count(platform.Monogoto, mock.EndpointV1Login); n != 1 {
+	if n := srv.Count(mock.Monogoto, mock.EndpointV1Login); n != 1 {
 		t.Errorf("the v1 token endpoint saw %d requests, want exactly 1 (a refused login is never retried)", n)
 	}
 }
 
-// TestAccToken_MonogotoV1RateLimit: the v1 API allows 5 logins per 60 s and
-// the mock enforces it (on by default). 100 token blocks and 20 data sources with the same
-// credentials in a plan-and-apply step stay within it without one 429,
-// because each provider process logs in once.
+// TestAccToken_MonogotoV1RateLimit: 100 token blocks and 20 data sources
+// with the same credentials log in once per provider process (walk), so a
+// rate limit of one login per walk is never hit.
 func TestAccToken_MonogotoV1RateLimit(t *testing.T) {
 	t.Parallel()
 	srv := startMock(t)
+	// The step below runs six Terraform walks, each in a provider process
+	// of its own (in-process here, one Configure each): the platform's
+	// limit of 5 per minute is raised to exactly six, so that a seventh
+	// login would be refused.
+	srv.SetRateLimit(mock.Monogoto, mock.EndpointV1Login, 6, time.Minute)
 	var blocks strings.Builder
 	for i := range 100 {
 		fmt.Fprintf(&blocks, `
@@ -124,11 +130,10 @@ resource "echo" "t" {}
 	})
 	// Count includes every request the endpoint received, rate-limited
 	// ones too. With data sources in the configuration a step runs five
-	// Terraform commands that evaluate it (measured: plan, apply, refresh
-	// and two post-apply plans), each in a new provider process: one login
-	// each is five requests, which the limit of five per 60 s allows, so
-	// none was answered 429. A sixth request would have been refused.
-	if logins := srv.Count(platform.Monogoto, mock.EndpointV1Login); logins == 0 || logins > 5 {
-		t.Errorf("the v1 token endpoint saw %d requests for 120 blocks, want 1..5 (one per Terraform command)", logins)
+	// Terraform commands that evaluate it (plan, apply, refresh and two
+	// post-apply plans); apply is two walks (plan and apply). One login per
+	// walk is six requests, none answered 429.
+	if logins := srv.Count(mock.Monogoto, mock.EndpointV1Login); logins != 6 {
+		t.Errorf("the v1 token endpoint saw %d requests for 120 blocks, want 6 (one per walk)", logins)
 	}
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/echoprovider"
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
+	"github.com/iotauth/terraform-provider-iotauth/internal/clients"
 	"github.com/iotauth/terraform-provider-iotauth/internal/clients/mock"
 	"github.com/iotauth/terraform-provider-iotauth/internal/clients/platform"
 )
@@ -128,9 +129,9 @@ func mockProviderAs(srv *mock.Server, m mock.MonogotoAccount, c mock.CoioteAccou
     password = %q
   }
 }
-`, srv.BaseURL(platform.Monogoto), m.UserName, m.Password,
-		srv.BaseURL(platform.Coiote), c.Login, c.Password,
-		srv.BaseURL(platform.Bienport), b.ScreenName, b.Password)
+`, srv.BaseURL(mock.Monogoto), m.UserName, m.Password,
+		srv.BaseURL(mock.Coiote), c.Login, c.Password,
+		srv.BaseURL(mock.Bienport), b.ScreenName, b.Password)
 }
 
 // closedPort returns a loopback address nobody listens on.
@@ -150,16 +151,16 @@ func closedPort(t *testing.T) string {
 // iotauthEnv lists every environment variable the provider reads.
 func iotauthEnv() []string {
 	vars := []string{envRequestTimeout, envMaxRetries, envRetryMaxWait, envCACertPEM, envInsecure, envSessionMaxAge}
-	for _, p := range platform.Names() {
-		e := envNames(p)
-		vars = append(vars, e.baseURL, e.username, e.password)
-		switch p {
-		case platform.Monogoto:
-			vars = append(vars, e.apiVersion)
-		case platform.Coiote:
-			vars = append(vars, e.clientID, e.clientSecret, e.realm)
-		case platform.Bienport:
-			vars = append(vars, e.rememberMe)
+	for _, info := range clients.Platforms() {
+		names := []string{"base_url"}
+		for _, k := range info.Credentials {
+			names = append(names, credentialAttrs[k].principal, credentialAttrs[k].secret)
+		}
+		for _, st := range info.Settings {
+			names = append(names, st.Name)
+		}
+		for _, n := range names {
+			vars = append(vars, envName(info.Name, n))
 		}
 	}
 	return vars
@@ -272,10 +273,10 @@ func TestProviderConfigureUnknownIsNotAnError(t *testing.T) {
 	if diags.HasError() || pd == nil {
 		t.Fatalf("unexpected %v", diags)
 	}
-	if pd.manager != nil || !pd.settings(platform.Monogoto).Unknown || !pd.settings(platform.Coiote).Unknown {
+	if pd.manager != nil || !pd.accounts[mock.Monogoto].unknown || !pd.accounts[mock.Coiote].unknown {
 		t.Fatalf("unknown settings not recorded: %+v", pd)
 	}
-	_, state := pd.credentials(platform.Monogoto, blockOverrides{}, pathPlatform, true, &diags)
+	_, state := pd.credentials(mock.Monogoto, pathPlatform, nil, &diags)
 	if state != credentialsUnknown || diags.HasError() {
 		t.Fatalf("state %v, diags %v", state, diags)
 	}
@@ -283,24 +284,47 @@ func TestProviderConfigureUnknownIsNotAnError(t *testing.T) {
 
 func TestProviderConfigureEnvErrors(t *testing.T) {
 	t.Parallel()
-	diags, _ := configure(t, &iotauthProvider{}, map[string]string{
+	// A shared setting fails the configuration; a platform's variable
+	// fails only the blocks that use that platform.
+	diags, pd := configure(t, &iotauthProvider{}, map[string]string{
 		"IOTAUTH_MONOGOTO_BASE_URL": "ftp://x", "IOTAUTH_MAX_RETRIES": "99",
 	}, nil)
-	if diags.ErrorsCount() != 2 {
-		t.Fatalf("want two errors, got %v", diags)
+	if diags.ErrorsCount() != 1 || pd != nil {
+		t.Fatalf("want one error, got %v", diags)
 	}
-	for _, d := range diags.Errors() {
-		if d.Summary() != "Invalid environment variable" || !strings.HasPrefix(d.Detail(), "Environment variable IOTAUTH_") {
-			t.Errorf("unexpected diagnostic %q: %q", d.Summary(), d.Detail())
-		}
+	d := diags.Errors()[0]
+	if d.Summary() != "Invalid environment variable" || !strings.HasPrefix(d.Detail(), "Environment variable IOTAUTH_MAX_RETRIES") {
+		t.Errorf("unexpected diagnostic %q: %q", d.Summary(), d.Detail())
 	}
-	diags, _ = configure(t, &iotauthProvider{}, nil, map[string]any{"coiote": map[string]any{"client_id": "svc"}})
-	if diags.ErrorsCount() != 1 || diags.Errors()[0].Detail() != "Attribute coiote.client_secret must be set when coiote.client_id is set (or set IOTAUTH_COIOTE_CLIENT_SECRET)." {
+
+	diags, pd = configure(t, &iotauthProvider{}, map[string]string{
+		"IOTAUTH_MONOGOTO_BASE_URL": "ftp://x", "IOTAUTH_BIENPORT_USERNAME": "u", "IOTAUTH_BIENPORT_PASSWORD": "pw",
+	}, nil)
+	if diags.HasError() || pd == nil {
+		t.Fatalf("an unused platform's variable failed the configuration: %v", diags)
+	}
+	if _, state := pd.credentials(mock.Bienport, pathPlatform, nil, &diags); state != credentialsReady || diags.HasError() {
+		t.Fatalf("bienport: state %v, %v", state, diags)
+	}
+	if _, state := pd.credentials(mock.Monogoto, pathPlatform, nil, &diags); state != credentialsInvalid ||
+		diags.ErrorsCount() != 1 || !strings.HasPrefix(diags.Errors()[0].Detail(), "Environment variable IOTAUTH_MONOGOTO_BASE_URL") {
+		t.Fatalf("monogoto: state %v, %v", state, diags)
+	}
+
+	diags, pd = configure(t, &iotauthProvider{}, nil, map[string]any{"coiote": map[string]any{"client_id": "svc"}})
+	if diags.HasError() || pd == nil {
 		t.Fatalf("unexpected %v", diags)
 	}
-	diags, _ = configure(t, &iotauthProvider{}, map[string]string{"IOTAUTH_COIOTE_CLIENT_SECRET": "s3cret"},
+	if _, state := pd.credentials(mock.Coiote, pathPlatform, nil, &diags); state != credentialsInvalid || diags.ErrorsCount() != 1 ||
+		diags.Errors()[0].Detail() != `The Coiote IoT DM client ID "svc" has no client secret: set coiote.client_secret in the provider "iotauth" block or IOTAUTH_COIOTE_CLIENT_SECRET.` {
+		t.Fatalf("unexpected %v", diags)
+	}
+	diags, pd = configure(t, &iotauthProvider{}, map[string]string{"IOTAUTH_COIOTE_CLIENT_SECRET": "s3cret"},
 		map[string]any{"coiote": map[string]any{"client_id": "svc"}})
 	if diags.HasError() {
+		t.Fatalf("client secret from the environment refused: %v", diags)
+	}
+	if _, state := pd.credentials(mock.Coiote, pathPlatform, nil, &diags); state != credentialsReady {
 		t.Fatalf("client secret from the environment refused: %v", diags)
 	}
 	diags, _ = configure(t, &iotauthProvider{}, nil, map[string]any{"ca_cert_pem": testCertPEM(t) + "-----BEGIN CERTIFICATE-----\n"})
@@ -309,47 +333,24 @@ func TestProviderConfigureEnvErrors(t *testing.T) {
 	}
 }
 
-// TestProviderManagerReuse checks that a re-configuration with the same
-// settings reuses the Manager, and that every Manager of the process shares
-// the session cache.
-func TestProviderManagerReuse(t *testing.T) {
-	t.Parallel()
-	p := &iotauthProvider{}
-	_, a := configure(t, p, nil, map[string]any{"monogoto": map[string]any{"username": "a", "password": "pw-a"}})
-	_, b := configure(t, p, nil, map[string]any{"monogoto": map[string]any{"username": "b", "password": "pw-b"}})
-	if a == nil || b == nil || a.manager != b.manager {
-		t.Fatal("equal HTTP settings did not reuse the Manager")
-	}
-	_, c := configure(t, p, nil, map[string]any{"request_timeout": "5s"})
-	if c == nil || c.manager == a.manager {
-		t.Fatal("changed HTTP settings reused the Manager")
-	}
-	if len(p.caches) != 1 {
-		t.Fatalf("want one shared cache, got %d", len(p.caches))
-	}
-	_, _ = configure(t, p, nil, map[string]any{"session_max_age": "5m"})
-	if len(p.caches) != 2 {
-		t.Fatalf("want a second cache for another session_max_age, got %d", len(p.caches))
-	}
-}
-
 func TestProviderNotConfiguredDiagnostic(t *testing.T) {
 	t.Parallel()
 	_, pd := configure(t, &iotauthProvider{}, nil, map[string]any{"bienport": map[string]any{"username": "905554447788"}})
 	var diags diag.Diagnostics
-	_, state := pd.credentials(platform.Monogoto, blockOverrides{}, pathPlatform, true, &diags)
+	override := func(*platform.Credentials) {}
+	_, state := pd.credentials(mock.Monogoto, pathPlatform, override, &diags)
 	want := `No credentials for Monogoto: set monogoto.username and monogoto.password in the provider "iotauth" block, or IOTAUTH_MONOGOTO_USERNAME and IOTAUTH_MONOGOTO_PASSWORD, or username/password in this block.`
 	if state != credentialsInvalid || diags.ErrorsCount() != 1 || diags.Errors()[0].Detail() != want {
 		t.Fatalf("got %v", diags)
 	}
 	diags = nil
-	_, state = pd.credentials(platform.Bienport, blockOverrides{}, pathPlatform, false, &diags)
+	_, state = pd.credentials(mock.Bienport, pathPlatform, nil, &diags)
 	if state != credentialsInvalid || diags.ErrorsCount() != 1 ||
 		diags.Errors()[0].Detail() != `The BienPort user name "905554447788" has no password: set bienport.password in the provider "iotauth" block or IOTAUTH_BIENPORT_PASSWORD.` {
 		t.Fatalf("got %v", diags)
 	}
 	diags = nil
-	_, state = pd.credentials(platform.Coiote, blockOverrides{}, pathPlatform, false, &diags)
+	_, state = pd.credentials(mock.Coiote, pathPlatform, nil, &diags)
 	if state != credentialsInvalid || !strings.Contains(diags.Errors()[0].Detail(), "coiote.client_id and coiote.client_secret (or IOTAUTH_COIOTE_CLIENT_ID and IOTAUTH_COIOTE_CLIENT_SECRET)") ||
 		strings.Contains(diags.Errors()[0].Detail(), "in this block") {
 		t.Fatalf("got %v", diags)

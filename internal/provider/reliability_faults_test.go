@@ -227,9 +227,9 @@ func faultCases() []faultCase {
 			fault:    loginFault(mock.Fault{NoToken: true}),
 			want: func(p platform.Name) string {
 				return map[platform.Name]string{
-					platform.Monogoto: `malformed response: the answer has no "token" field`,
-					platform.Coiote:   `malformed response: the answer has no "access_token"`,
-					platform.Bienport: `malformed response: the answer has no "token"`,
+					mock.Monogoto: `malformed response: the answer has no "token" field`,
+					mock.Coiote:   `malformed response: the answer has no "access_token"`,
+					mock.Bienport: `malformed response: the answer has no "token"`,
 				}[p]
 			},
 			hint:   "The answer was not what this platform's login API returns.",
@@ -260,7 +260,7 @@ func faultCases() []faultCase {
 // errorPattern is the whole expected diagnostic: summary, the typed
 // error's message and the start of its hint.
 func errorPattern(p platform.Name, op, user, what, hint string) *regexp.Regexp {
-	title := regexp.QuoteMeta(p.Title())
+	title := regexp.QuoteMeta(mock.Title(p))
 	return wrapped(`(?s)Error: ` + title + ` ` + op + ` failed.*` + title + ` ` + op + ` for user "` +
 		regexp.QuoteMeta(user) + `" failed: ` + what + `.*` + regexp.QuoteMeta(hint))
 }
@@ -283,7 +283,7 @@ func TestAccReliabilityFaults(t *testing.T) {
 				blocks = everyPlatform(profileBlock)
 			}
 			res := planOnly(t, providerWith(t, srv, c.settings)+blocks, func() {
-				for _, p := range platform.Names() {
+				for _, p := range mock.Platforms() {
 					c.fault(t, srv, p)
 				}
 			})
@@ -293,11 +293,11 @@ func TestAccReliabilityFaults(t *testing.T) {
 				}
 			} else {
 				var wants []*regexp.Regexp
-				for _, p := range platform.Names() {
+				for _, p := range mock.Platforms() {
 					wants = append(wants, errorPattern(p, "login", seedUsers[p], c.want(p), c.hint))
 				}
 				expectFailure(t, srv, res, wants...)
-				if n := errorCount(res.errText); n != len(platform.Names()) {
+				if n := errorCount(res.errText); n != len(mock.Platforms()) {
 					t.Errorf("%d error diagnostics, want one per platform", n)
 				}
 			}
@@ -306,7 +306,7 @@ func TestAccReliabilityFaults(t *testing.T) {
 					t.Errorf("the diagnostic quotes the answer (%q)", f)
 				}
 			}
-			for _, p := range platform.Names() {
+			for _, p := range mock.Platforms() {
 				if n := srv.Count(p, mock.EndpointLogin); n != c.logins {
 					t.Errorf("%s: the mock saw %d login requests, want %d", p, n, c.logins)
 				}
@@ -329,8 +329,8 @@ func TestAccReliabilityFaults_RedirectToAnotherHost(t *testing.T) {
 		endpoint  mock.Endpoint
 		op        string
 	}{
-		"login":          {platform.Names(), mock.EndpointLogin, "login"},
-		"coiote profile": {[]platform.Name{platform.Coiote}, mock.EndpointProfile, "profile request"},
+		"login":          {mock.Platforms(), mock.EndpointLogin, "login"},
+		"coiote profile": {[]platform.Name{mock.Coiote}, mock.EndpointProfile, "profile request"},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -380,13 +380,13 @@ func TestAccReliabilityFaults_TLSSelfSigned(t *testing.T) {
 		srv := tlsMock(t)
 		res := planOnly(t, providerWith(t, srv, "  max_retries = 3\n")+everyPlatform(tokenBlock), nil)
 		var wants []*regexp.Regexp
-		for _, p := range platform.Names() {
+		for _, p := range mock.Platforms() {
 			wants = append(wants, errorPattern(p, "login", seedUsers[p],
 				`TLS failure: the server's certificate is not signed by a trusted authority: .*certificate signed by unknown authority`,
 				"The platform's certificate could not be verified. If the installation uses a private CA, set ca_cert_pem to it;"))
 		}
 		expectFailure(t, srv, res, wants...)
-		for _, p := range platform.Names() {
+		for _, p := range mock.Platforms() {
 			if n := srv.Count(p, ""); n != 0 {
 				t.Errorf("%s received %d request(s) over an unverified connection", p, n)
 			}
@@ -401,11 +401,11 @@ func TestAccReliabilityFaults_TLSSelfSigned(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			srv := tlsMock(t)
-			cfg := providerWith(t, srv, settings(srv)) + everyPlatform(tokenBlock) + profileBlock(platform.Coiote)
+			cfg := providerWith(t, srv, settings(srv)) + everyPlatform(tokenBlock) + profileBlock(mock.Coiote)
 			if res := planOnly(t, cfg, nil); res.errText != "" {
 				t.Fatalf("want success, got:\n%s", res.errText)
 			}
-			for _, p := range platform.Names() {
+			for _, p := range mock.Platforms() {
 				// Two plans, one login each.
 				if n := srv.Count(p, mock.EndpointLogin); n != 2 {
 					t.Errorf("%s: %d logins over TLS, want 2", p, n)
@@ -434,7 +434,7 @@ provider "iotauth" {
 }
 `+everyPlatform(tokenBlock), mockEnv(srv))
 	cli.must("plan", "-input=false")
-	for _, p := range platform.Names() {
+	for _, p := range mock.Platforms() {
 		if n := srv.Count(p, mock.EndpointLogin); n != 1 {
 			t.Errorf("%s: %d logins, want 1", p, n)
 		}
@@ -455,7 +455,7 @@ provider "iotauth" {
 // through the token and through the data source.
 func TestAccReliabilityFaults_CoioteProfile401(t *testing.T) {
 	t.Parallel()
-	p := platform.Coiote
+	p := mock.Coiote
 	settings := "  max_retries = 3\n"
 	t.Run("once", func(t *testing.T) {
 		t.Parallel()
@@ -493,7 +493,7 @@ func TestAccReliabilityFaults_CoioteProfile401(t *testing.T) {
 func checkFreshTokens(t *testing.T, srv *mock.Server) {
 	t.Helper()
 	var auth []string
-	for _, r := range srv.ReceivedRequests(platform.Coiote) {
+	for _, r := range srv.ReceivedRequests(mock.Coiote) {
 		if r.Endpoint == mock.EndpointProfile {
 			auth = append(auth, r.Header.Get("Authorization"))
 		}

@@ -36,9 +36,9 @@ func longTests() bool { return os.Getenv(longTestsEnv) == "1" }
 
 // seedUsers are the accounts mockProvider signs in as.
 var seedUsers = map[platform.Name]string{
-	platform.Monogoto: mock.SeedMonogotoDemo.UserName,
-	platform.Coiote:   mock.SeedCoioteOps.Login,
-	platform.Bienport: mock.SeedBienportDemo.ScreenName,
+	mock.Monogoto: mock.SeedMonogotoDemo.UserName,
+	mock.Coiote:   mock.SeedCoioteOps.Login,
+	mock.Bienport: mock.SeedBienportDemo.ScreenName,
 }
 
 // providerWith is mockProvider(srv) with its shared settings replaced by
@@ -67,7 +67,7 @@ func profileBlock(p platform.Name) string {
 // everyPlatform joins block(p) for every platform.
 func everyPlatform(block func(platform.Name) string) string {
 	var b strings.Builder
-	for _, p := range platform.Names() {
+	for _, p := range mock.Platforms() {
 		b.WriteString(block(p))
 	}
 	return b.String()
@@ -215,7 +215,7 @@ func (sp *statusProxy) count(status int) int {
 // counters back to zero, so that successive calls count per command.
 func loginCounts(srv *mock.Server) map[platform.Name]int64 {
 	out := map[platform.Name]int64{}
-	for _, p := range platform.Names() {
+	for _, p := range mock.Platforms() {
 		out[p] = srv.Count(p, mock.EndpointLogin)
 	}
 	srv.ResetCounts()
@@ -224,9 +224,9 @@ func loginCounts(srv *mock.Server) map[platform.Name]int64 {
 
 // seedPasswords are the passwords of seedUsers.
 var seedPasswords = map[platform.Name]string{
-	platform.Monogoto: mock.SeedMonogotoDemo.Password,
-	platform.Coiote:   mock.SeedCoioteOps.Password,
-	platform.Bienport: mock.SeedBienportDemo.Password,
+	mock.Monogoto: mock.SeedMonogotoDemo.Password,
+	mock.Coiote:   mock.SeedCoioteOps.Password,
+	mock.Bienport: mock.SeedBienportDemo.Password,
 }
 
 // mockEnv is the environment that points every platform of srv at its
@@ -234,11 +234,10 @@ var seedPasswords = map[platform.Name]string{
 // password appears in the configuration.
 func mockEnv(srv *mock.Server) map[string]string {
 	env := map[string]string{}
-	for _, p := range platform.Names() {
-		e := envNames(p)
-		env[e.baseURL] = srv.BaseURL(p)
-		env[e.username] = seedUsers[p]
-		env[e.password] = seedPasswords[p]
+	for _, p := range mock.Platforms() {
+		env[envName(p, "base_url")] = srv.BaseURL(p)
+		env[envName(p, "username")] = seedUsers[p]
+		env[envName(p, "password")] = seedPasswords[p]
 	}
 	return env
 }

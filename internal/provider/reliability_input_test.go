@@ -19,10 +19,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hashicorp/terraform-plugin-framework/attr"
-	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
-	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 )
@@ -162,11 +159,11 @@ func validationCases() []validationCase {
 		prov("absurd session age", map[string]any{"session_max_age": "48h"},
 			badDuration("session_max_age", `Attribute session_max_age must be a duration between 1m and 24h, got "48h".`)),
 		prov("max_retries 99", num(99),
-			badValue("max_retries", "Attribute max_retries value must be between 0 and 10, got: 99")),
+			badValue("max_retries", "Attribute max_retries must be a whole number between 0 and 10, got 99.")),
 		prov("negative max_retries", num(-1),
-			badValue("max_retries", "Attribute max_retries value must be between 0 and 10, got: -1")),
+			badValue("max_retries", "Attribute max_retries must be a whole number between 0 and 10, got -1.")),
 		prov("absurd max_retries", num(1000000),
-			badValue("max_retries", "Attribute max_retries value must be between 0 and 10, got: 1000000")),
+			badValue("max_retries", "Attribute max_retries must be a whole number between 0 and 10, got 1000000.")),
 		prov("fractional max_retries", map[string]any{"max_retries": 1.5},
 			badValue("max_retries", "Attribute max_retries must be a whole number between 0 and 10, got 1.5.")),
 		prov("max_retries beyond 64 bits", map[string]any{"max_retries": big.NewFloat(1e30)},
@@ -181,8 +178,6 @@ func validationCases() []validationCase {
 			badMatch("monogoto.api_version", `Attribute monogoto.api_version value must be one of: ["legacy" "v1"], got: "v2"`)),
 		prov("empty api_version", nested("monogoto", map[string]any{"api_version": ""}),
 			badMatch("monogoto.api_version", `Attribute monogoto.api_version value must be one of: ["legacy" "v1"], got: ""`)),
-		prov("client_id without client_secret", nested("coiote", map[string]any{"client_id": "svc"}),
-			errDiag("coiote.client_secret", "Missing Coiote client secret", "Attribute coiote.client_secret must be set when coiote.client_id is set (or set IOTAUTH_COIOTE_CLIENT_SECRET).")),
 		prov("blank client_secret", nested("coiote", map[string]any{"client_id": "svc", "client_secret": "  "}),
 			badValue("coiote.client_secret", "Attribute coiote.client_secret must not be only white space.")),
 		prov("empty realm", nested("coiote", map[string]any{"realm": ""}),
@@ -201,7 +196,7 @@ func validationCases() []validationCase {
 		token("blank password in block", map[string]any{"platform": "bienport", "username": "905554447788", "password": "   "},
 			badValue("password", "Attribute password must not be only white space.")),
 		token("password without username", map[string]any{"platform": "monogoto", "password": "x"},
-			badCombination("password", `Attribute "username" must be specified when "password" is specified`)),
+			errDiag("username", "Missing attribute", "Attribute password is set, so username must be set too.")),
 		token("username without password", map[string]any{"platform": "bienport", "username": "905554447788"},
 			badCombination("username", `Attribute "password" must be specified when "username" is specified`)),
 		token("block base_url without scheme", map[string]any{"platform": "coiote", "base_url": "localhost:8087"},
@@ -211,16 +206,15 @@ func validationCases() []validationCase {
 		token("block base_url with a fragment", map[string]any{"platform": "bienport", "base_url": "https://apigw.bienport.com/api#x"},
 			badURL("base_url", `Attribute base_url must not contain a fragment ("#..."), got "https://apigw.bienport.com/api#x".`)),
 		token("client_id on monogoto", map[string]any{"platform": "monogoto", "client_id": "svc", "client_secret": "s"},
-			notSupported("client_id", `Attribute client_id is supported only with platform = "coiote" (IAM service accounts), not "monogoto".`),
-			notSupported("client_secret", `Attribute client_secret is supported only with platform = "coiote" (IAM service accounts), not "monogoto".`)),
+			notSupported("client_id", `Attribute client_id is not accepted by Monogoto (platform = "monogoto"); it is accepted by Coiote IoT DM.`)),
 		token("client_secret without client_id", map[string]any{"platform": "coiote", "client_secret": "s"},
-			badCombination("client_secret", `Attribute "client_id" must be specified when "client_secret" is specified`)),
+			errDiag("client_id", "Missing attribute", "Attribute client_secret is set, so client_id must be set too.")),
 		token("username and client_id", map[string]any{"platform": "coiote", "username": "ops", "password": "p", "client_id": "svc", "client_secret": "s"},
 			badCombination("username", `Attribute "client_id" cannot be specified when "username" is specified`)),
 		token("remember_me on coiote", map[string]any{"platform": "coiote", "remember_me": true},
-			notSupported("remember_me", `Attribute remember_me is supported only with platform = "bienport", not "coiote".`)),
+			notSupported("remember_me", `Attribute remember_me is not a setting of Coiote IoT DM (platform = "coiote").`)),
 		token("remember_me on monogoto", map[string]any{"platform": "monogoto", "remember_me": false},
-			notSupported("remember_me", `Attribute remember_me is supported only with platform = "bienport", not "monogoto".`)),
+			notSupported("remember_me", `Attribute remember_me is not a setting of Monogoto (platform = "monogoto").`)),
 
 		{name: "data source unknown platform", block: "profile", vals: map[string]any{"platform": "acme"},
 			want: []wantDiag{badMatch("platform", `Attribute platform value must be one of: ["monogoto" "coiote" "bienport"], got: "acme"`)}},
@@ -406,7 +400,7 @@ func acceptanceInputs() []acceptanceInput {
 			detail: `Attribute session_max_age must be a duration between 1m and 24h, got "48h".`},
 		{name: "absurd max_retries", config: withProvider(`  max_retries = 1000000`),
 			summary: "Invalid Attribute Value", with: "provider", in: inProv, at: `max_retries = 1000000`,
-			detail: "Attribute max_retries value must be between 0 and 10, got: 1000000"},
+			detail: "Attribute max_retries must be a whole number between 0 and 10, got 1000000."},
 		{name: "fractional max_retries", config: withProvider(`  max_retries = 1.5`),
 			summary: "Invalid Attribute Value", with: "provider", in: inProv, at: `max_retries = 1.5`,
 			detail: "Attribute max_retries must be a whole number between 0 and 10, got 1.5."},
@@ -449,10 +443,11 @@ func acceptanceInputs() []acceptanceInput {
 			detail: `Attribute "client_id" cannot be specified when "username" is specified`},
 		{name: "remember_me on monogoto", config: block("  platform    = \"monogoto\"\n  remember_me = false"),
 			summary: "Attribute not supported by this platform", with: tok, in: inToken, at: `remember_me = false`,
-			detail: `Attribute remember_me is supported only with platform = "bienport", not "monogoto".`},
+			detail: `Attribute remember_me is not a setting of Monogoto (platform = "monogoto").`},
 		{name: "client_secret on bienport", config: block("  platform      = \"bienport\"\n  client_id     = \"svc\"\n  client_secret = \"s\""),
-			summary: "Attribute not supported by this platform", with: tok, in: inToken, at: `client_secret = "s"`,
-			detail: `Attribute client_secret is supported only with platform = "coiote" (IAM service accounts), not "bienport".`, errors: 2},
+			// The error points at client_id, never at the line holding the secret.
+			summary: "Attribute not supported by this platform", with: tok, in: inToken, at: `client_id     = "svc"`,
+			detail: `Attribute client_id is not accepted by BienPort (platform = "bienport"); it is accepted by Coiote IoT DM.`},
 		{name: "data source empty platform", config: `data "iotauth_user_profile" "p" {` + "\n  platform = \"\"\n}\n",
 			summary: "Invalid Attribute Value Match", with: data, in: inData, at: `platform = ""`,
 			detail: `Attribute platform value must be one of: ["monogoto" "coiote" "bienport"], got: ""`},
@@ -483,45 +478,5 @@ func TestAccReliabilityValidation(t *testing.T) {
 				t.Errorf("%d error diagnostics, want %d:\n%s", n, want, res.errText)
 			}
 		})
-	}
-}
-
-// TestReliabilityWholeNumberType: the type of max_retries converts every
-// value the Int64 type converts in the same way, and turns a number that
-// is not a 64-bit integer into an unknown value plus a validation error
-// instead of a conversion error.
-func TestReliabilityWholeNumberType(t *testing.T) {
-	t.Parallel()
-	ctx := t.Context()
-	typ := wholeNumberType{lo: 0, hi: 10}
-	at := path.Root("max_retries")
-	for name, c := range map[string]struct {
-		in   tftypes.Value
-		want attr.Value
-		diag string
-	}{
-		"whole":    {tftypes.NewValue(tftypes.Number, 3), types.Int64Value(3), ""},
-		"negative": {tftypes.NewValue(tftypes.Number, -1), types.Int64Value(-1), ""},
-		"null":     {tftypes.NewValue(tftypes.Number, nil), types.Int64Null(), ""},
-		"unknown":  {tftypes.NewValue(tftypes.Number, tftypes.UnknownValue), types.Int64Unknown(), ""},
-		"fraction": {tftypes.NewValue(tftypes.Number, 0.25), types.Int64Unknown(),
-			"Attribute max_retries must be a whole number between 0 and 10, got 0.25."},
-		"huge": {tftypes.NewValue(tftypes.Number, new(big.Float).SetMantExp(big.NewFloat(1), 70)), types.Int64Unknown(),
-			"Attribute max_retries must be a whole number between 0 and 10, got 1.1805916207174113e+21."},
-	} {
-		got, err := typ.ValueFromTerraform(ctx, c.in)
-		if err != nil || !got.Equal(c.want) {
-			t.Errorf("%s: ValueFromTerraform = %v, %v; want %v", name, got, err, c.want)
-		}
-		diags := typ.Validate(ctx, c.in, at)
-		switch {
-		case c.diag == "" && diags.HasError():
-			t.Errorf("%s: unexpected %v", name, diags)
-		case c.diag != "" && (diags.ErrorsCount() != 1 || diags.Errors()[0].Detail() != c.diag):
-			t.Errorf("%s: diagnostics %v, want %q", name, diags, c.diag)
-		}
-	}
-	if !typ.Equal(wholeNumberType{lo: 0, hi: 10}) || typ.Equal(wholeNumberType{hi: 5}) || typ.Equal(types.Int64Type) {
-		t.Error("Equal")
 	}
 }

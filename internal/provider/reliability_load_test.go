@@ -42,7 +42,7 @@ provider "iotauth" {
 ` + settings + `}
 `)
 	var tokens []string
-	for _, p := range platform.Names() {
+	for _, p := range mock.Platforms() {
 		fmt.Fprintf(&b, "\nephemeral \"iotauth_token\" %[1]q {\n  count    = %[2]d\n  platform = %[1]q\n}\n", p, n)
 		if profiles {
 			fmt.Fprintf(&b, "\ndata \"iotauth_user_profile\" %[1]q {\n  count    = %[2]d\n  platform = %[1]q\n}\n", p, n)
@@ -88,7 +88,7 @@ func loadRun(t *testing.T, cli *tfCLI, srv *mock.Server, wantProcesses int, args
 		t.Errorf("terraform %s: %d configured provider processes, want %d", args[0], procs, wantProcesses)
 	}
 	// Coiote reads the profile once per login, not once per block.
-	if l, pr := srv.Count(platform.Coiote, mock.EndpointLogin), srv.Count(platform.Coiote, mock.EndpointProfile); pr != l {
+	if l, pr := srv.Count(mock.Coiote, mock.EndpointLogin), srv.Count(mock.Coiote, mock.EndpointProfile); pr != l {
 		t.Errorf("terraform %s: Coiote saw %d profile reads for %d logins", args[0], pr, l)
 	}
 	var report []string
@@ -137,22 +137,22 @@ func TestAccReliabilityLoad_RateLimited(t *testing.T) {
 	srv := startMock(t)
 	env := map[string]string{"TF_LOG": "DEBUG"}
 	proxies := map[platform.Name]*statusProxy{}
-	for _, p := range platform.Names() {
+	for _, p := range mock.Platforms() {
 		srv.SetLoginRateLimit(p, 5, time.Minute)
 		proxies[p] = newStatusProxy(t, srv, p)
 	}
 	for k, v := range mockEnv(srv) {
 		env[k] = v
 	}
-	for _, p := range platform.Names() {
-		env[envNames(p).baseURL] = proxies[p].base
+	for _, p := range mock.Platforms() {
+		env[envName(p, "base_url")] = proxies[p].base
 	}
 	// Retries on: a 429 would be retried or reported, never hidden, and the
 	// proxy would count it either way.
 	cli := newTFCLI(t, buildProvider(t), loadConfig(n, false, "  max_retries    = 2\n  retry_max_wait = \"1s\"\n"), env)
 	loadRun(t, cli, srv, 1, "plan", "-out=tfplan", "-input=false")
 	loadRun(t, cli, srv, 1, "apply", "-input=false", "tfplan")
-	for _, p := range platform.Names() {
+	for _, p := range mock.Platforms() {
 		if got := proxies[p].count(http.StatusTooManyRequests); got != 0 {
 			t.Errorf("%s answered 429 %d time(s)", p, got)
 		}
@@ -164,7 +164,7 @@ func TestAccReliabilityLoad_RateLimited(t *testing.T) {
 
 	// Control: two logins are used; three more fit in the window, the
 	// next one is refused, and the proxy counts that 429.
-	p := platform.Bienport
+	p := mock.Bienport
 	for i := 1; i <= 4; i++ {
 		want := http.StatusOK
 		if i == 4 {

@@ -15,7 +15,6 @@ import (
 	"testing"
 
 	"github.com/iotauth/terraform-provider-iotauth/internal/clients/mock"
-	"github.com/iotauth/terraform-provider-iotauth/internal/clients/platform"
 )
 
 // artifacts are the texts a run left behind, by name.
@@ -178,12 +177,12 @@ func TestAccReliabilitySecrets(t *testing.T) {
 	cli.must("destroy", "-auto-approve", "-input=false")
 
 	// The run did what it should, so the search below means something.
-	for _, p := range platform.Names() {
+	for _, p := range mock.Platforms() {
 		if srv.LastToken(p) == "" || srv.Count(p, "") < 4 {
 			t.Fatalf("%s: %d requests and no token: nothing to search for", p, srv.Count(p, ""))
 		}
 	}
-	if srv.Count(platform.Coiote, mock.EndpointClientCredentials) == 0 {
+	if srv.Count(mock.Coiote, mock.EndpointClientCredentials) == 0 {
 		t.Fatal("the Coiote service account never signed in")
 	}
 	log := cli.log()
@@ -260,7 +259,7 @@ resource "terraform_data" "exposed" {
 	planJSON := cli.must("show", "-json", "tfplan")
 	cli.must("apply", "-input=false", "tfplan")
 	stateJSON := cli.must("show", "-json")
-	token := srv.LastToken(platform.Bienport)
+	token := srv.LastToken(mock.Bienport)
 	if _, _, err := cli.run("plan", "-input=false", "-var=exposed="+password, "-var=refused="+token); err == nil {
 		t.Fatal("the plan with a refused value succeeded")
 	}

@@ -59,15 +59,17 @@ func TestAccValidation(t *testing.T) {
 		{"tiny session age", prov(`session_max_age = "10s"`),
 			`Attribute session_max_age must be a duration between 1m and 24h, got "10s".`},
 		{"max_retries 99", prov(`max_retries = 99`),
-			"Attribute max_retries value must be between 0 and 10, got: 99"},
+			"Attribute max_retries must be a whole number between 0 and 10, got 99."},
 		{"negative max_retries", prov(`max_retries = -1`),
-			"Attribute max_retries value must be between 0 and 10, got: -1"},
+			"Attribute max_retries must be a whole number between 0 and 10, got -1."},
 		{"CA not PEM", prov(`ca_cert_pem = "not a certificate"`),
 			`Attribute ca_cert_pem must contain at least one PEM-encoded certificate (a "-----BEGIN CERTIFICATE-----" block).`},
 		{"unknown api_version", prov(`monogoto = { api_version = "v2" }`),
 			`Attribute monogoto.api_version value must be one of: ["legacy" "v1"], got: "v2"`},
-		{"client_id without client_secret", prov(`coiote = { client_id = "svc" }`),
-			"Attribute coiote.client_secret must be set when coiote.client_id is set (or set IOTAUTH_COIOTE_CLIENT_SECRET)."},
+		// Checked when a block uses the platform: the secret may come from
+		// the environment.
+		{"client_id without client_secret", "provider \"iotauth\" {\n  coiote = { client_id = \"svc\" }\n}\n" + token(`platform = "coiote"`),
+			`The Coiote IoT DM client ID "svc" has no client secret: set coiote.client_secret in the provider "iotauth" block or IOTAUTH_COIOTE_CLIENT_SECRET.`},
 
 		// iotauth_token block.
 		{"unknown platform", token(`platform = "thingsboard"`),
@@ -80,7 +82,7 @@ func TestAccValidation(t *testing.T) {
 		{"password without username", token(`
   platform = "monogoto"
   password = "x"`),
-			`Attribute "username" must be specified when "password" is specified`},
+			`Attribute password is set, so username must be set too.`},
 		{"username without password", token(`
   platform = "bienport"
   username = "905554447788"`),
@@ -93,15 +95,15 @@ func TestAccValidation(t *testing.T) {
   platform      = "monogoto"
   client_id     = "svc"
   client_secret = "s"`),
-			`Attribute client_id is supported only with platform = "coiote" (IAM service accounts), not "monogoto".`},
+			`Attribute client_id is not accepted by Monogoto (platform = "monogoto"); it is accepted by Coiote IoT DM.`},
 		{"client_secret without client_id", token(`
   platform      = "coiote"
   client_secret = "s"`),
-			`Attribute "client_id" must be specified when "client_secret" is specified`},
+			`Attribute client_secret is set, so client_id must be set too.`},
 		{"remember_me on coiote", token(`
   platform    = "coiote"
   remember_me = true`),
-			`Attribute remember_me is supported only with platform = "bienport", not "coiote".`},
+			`Attribute remember_me is not a setting of Coiote IoT DM (platform = "coiote").`},
 
 		// iotauth_user_profile data source.
 		{"data source unknown platform", `data "iotauth_user_profile" "p" { platform = "acme" }`,

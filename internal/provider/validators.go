@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"fmt"
+	"math/big"
 	"net/url"
 	"strconv"
 	"strings"
@@ -73,6 +74,11 @@ func checkBaseURL(s string) string {
 	}
 	if u.Hostname() == "" {
 		return "must include a host name, got " + got
+	}
+	if port := u.Port(); port != "" {
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+			return "must have a port between 1 and 65535, got " + got
+		}
 	}
 	if u.Fragment != "" || strings.Contains(s, "#") {
 		return "must not contain a fragment (\"#...\"), got " + got
@@ -186,7 +192,7 @@ func (v stringCheck) ValidateString(_ context.Context, req validator.StringReque
 		return
 	}
 	if p := v.check(req.ConfigValue.ValueString()); p != "" {
-		resp.Diagnostics.AddAttributeError(req.Path, v.summary, attributeProblem(req.Path.String(), p))
+		resp.Diagnostics.AddAttributeError(req.Path, v.summary, fmt.Sprintf("Attribute %s %s.", req.Path, p))
 	}
 }
 
@@ -224,4 +230,53 @@ func pemCertificate() validator.String {
 		description: "value must contain at least one PEM-encoded certificate",
 		check:       checkPEMCertificate,
 	}
+}
+
+// checkOneOf returns a check that accepts only the given values.
+func checkOneOf(values []string) func(string) string {
+	return func(s string) string {
+		for _, v := range values {
+			if s == v {
+				return ""
+			}
+		}
+		quoted := make([]string, len(values))
+		for i, v := range values {
+			quoted[i] = strconv.Quote(v)
+		}
+		return fmt.Sprintf("must be one of %s, got %q", strings.Join(quoted, ", "), s)
+	}
+}
+
+// wholeNumberBetween accepts a whole number within [lo, hi]. The attribute
+// is a Number rather than an Int64 so that 1.5 or 1e30 get this message
+// instead of the framework's conversion error.
+func wholeNumberBetween(lo, hi int64) validator.Number {
+	return wholeNumber{lo: lo, hi: hi}
+}
+
+type wholeNumber struct{ lo, hi int64 }
+
+func (v wholeNumber) Description(context.Context) string {
+	return fmt.Sprintf("a whole number between %d and %d", v.lo, v.hi)
+}
+
+func (v wholeNumber) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (v wholeNumber) ValidateNumber(_ context.Context, req validator.NumberRequest, resp *validator.NumberResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	f := req.ConfigValue.ValueBigFloat()
+	n, acc := f.Int64()
+	whole := f.IsInt() && acc == big.Exact
+	if whole && n >= v.lo && n <= v.hi {
+		return
+	}
+	got := f.Text('g', -1)
+	if whole {
+		got = strconv.FormatInt(n, 10)
+	}
+	resp.Diagnostics.AddAttributeError(req.Path, "Invalid Attribute Value", fmt.Sprintf(
+		"Attribute %s must be a whole number between %d and %d, got %s.", req.Path, v.lo, v.hi, got))
 }

@@ -1,14 +1,19 @@
-//go:build !linux && !darwin
+//go:build unix && !linux
 
 package main
 
 import (
-	"os"
 	"os/exec"
+	"runtime"
 )
 
-// setParentDeathSignal is a no-op where there is no parent-death signal.
-func setParentDeathSignal(*exec.Cmd) {}
+// maxRSSUnit: macOS reports ru_maxrss in bytes, the BSDs in KiB.
+var maxRSSUnit = func() int64 {
+	if runtime.GOOS == "darwin" || runtime.GOOS == "ios" {
+		return 1
+	}
+	return 1024
+}()
 
-// maxRSSBytes is unknown (0) where rusage is not available.
-func maxRSSBytes(*os.ProcessState) int64 { return 0 }
+// setParentDeathSignal does nothing: only Linux has a parent-death signal.
+func setParentDeathSignal(*exec.Cmd) {}

@@ -1,9 +1,11 @@
-// Package bienport logs in to BienPort by Bimetri (POST {base}/auth/login).
-// The login answer is the whole profile; the token is an HS512 JWT whose
-// `exp` gives the expiry and whose `sub` claim is a string holding JSON.
+// Package bienport is BienPort by Bimetri (energy and IoT platform): POST
+// {base}/auth/login. The login answer is the whole profile; the token is an
+// HS512 JWT whose `exp` gives the expiry and whose `sub` claim is a string
+// holding JSON.
 package bienport
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -17,8 +19,97 @@ import (
 	"github.com/iotauth/terraform-provider-iotauth/internal/clients/wire"
 )
 
-// LoginPath is relative to the base URL, which includes BienPort's /api.
-const LoginPath = "/auth/login"
+// defaultBaseURL includes BienPort's /api prefix; another tenant is
+// https://apigw.sebeketakip.com/api.
+const defaultBaseURL = "https://apigw.bienport.com/api"
+
+// loginPath is relative to the base URL, which includes the /api prefix.
+const loginPath = "/auth/login"
+
+// rememberMe names the setting that asks for a 3-month token instead of a
+// 3-hour one.
+const rememberMe = "remember_me"
+
+// Platform implements clients.Platform for BienPort.
+type Platform struct{}
+
+var info = platform.Info{
+	Name:              "bienport",
+	Title:             "BienPort",
+	Description:       "BienPort (Bimetri) settings. The provider signs in with `POST {base_url}/auth/login`.",
+	DefaultBaseURL:    defaultBaseURL,
+	BaseURLDefaultDoc: "`" + defaultBaseURL + "` (another tenant: `https://apigw.sebeketakip.com/api`)",
+	UsernameDoc:       "the screen name, such as a phone number like `905554447788`",
+	HeadersDoc:        "`Authorization`, and `OrganizationId` (the user's first organization) when the user has one",
+	Credentials:       []platform.CredentialKind{platform.Password},
+	Settings: []platform.Setting{{
+		Name:        rememberMe,
+		Bool:        true,
+		Description: "Ask BienPort for a long-lived token (3 months) instead of a 3-hour one.",
+		Default:     "false",
+		PerBlock:    true,
+	}},
+	ProfileFields: []platform.Field{
+		{Name: "screen_name", Type: platform.String, Description: "The screen name."},
+		{Name: "locale_id", Type: platform.String, Description: "The user's locale, such as `tr_TR`."},
+		{Name: "organizations", Type: platform.ObjectList, Description: "The organizations the user belongs to.", Fields: []platform.Field{
+			{Name: "id", Type: platform.String, Description: "Organization ID (a string: BienPort sends numbers and strings)."},
+			{Name: "name", Type: platform.String, Description: "Organization name."},
+		}},
+		{Name: "resources", Type: platform.ObjectList, Description: "The gateways and devices the user can see.", Fields: []platform.Field{
+			{Name: "resource_id", Type: platform.Int, Description: "Resource ID."},
+			{Name: "network_id", Type: platform.String, Description: "Network ID (MAC-like)."},
+			{Name: "resource_name", Type: platform.String, Description: "Resource name."},
+			{Name: "enabled", Type: platform.Bool, Description: "Whether the resource is enabled."},
+			{Name: "tree_path", Type: platform.String, Description: "Position in the organization tree."},
+			{Name: "org_id", Type: platform.Int, Description: "Organization the resource belongs to."},
+			{Name: "resource_type", Type: platform.String, Description: "`Gateway` or `Device`."},
+			{Name: "device_sub_type", Type: platform.String, Description: "Device sub-type."},
+		}},
+		{Name: "roles", Type: platform.ObjectList, Description: "The user's roles in detail.", Fields: []platform.Field{
+			{Name: "role_id", Type: platform.Int, Description: "Role ID."},
+			{Name: "role_name", Type: platform.String, Description: "Role name."},
+			{Name: "type", Type: platform.Int, Description: "Role type."},
+			{Name: "inherited", Type: platform.Bool, Description: "Whether the role is inherited."},
+			{Name: "type_pk", Type: platform.Int, Description: "Primary key of the role's scope."},
+			{Name: "type_name", Type: platform.String, Description: "Name of the role's scope; null when absent."},
+		}},
+	},
+	ProfileDoc: "BienPort-only facts; null on other platforms. The MQTT password is never included.",
+}
+
+// Info declares BienPort.
+func (Platform) Info() platform.Info { return info }
+
+// Login signs in to BienPort.
+func (Platform) Login(ctx context.Context, c *httpx.Client, cr platform.Credentials) (*platform.Session, error) {
+	base := cr.BaseURLOr(defaultBaseURL)
+	resp, err := c.PostJSON(ctx, base+loginPath, struct {
+		ScreenName string `json:"screenName"`
+		Password   string `json:"password"`
+		RememberMe bool   `json:"rememberMe"`
+	}{cr.Username, cr.Password, cr.BoolOption(rememberMe)}, nil)
+	if err != nil {
+		return nil, err
+	}
+	err = resp.Check(httpx.Expect{
+		Path: loginPath,
+		// BienPort documents 401 (an AuthorizationException) for a wrong
+		// user name or password.
+		Refused:  func(status int) bool { return status == http.StatusUnauthorized },
+		NotFound: "BienPort's base URL ends in /api",
+	})
+	if err != nil {
+		return nil, err
+	}
+	s, err := decodeLogin(resp.Body, resp.Header.Get("Content-Type"), time.Now().UTC())
+	if err != nil {
+		return nil, err
+	}
+	s.BaseURL = base
+	s.Username = cmp.Or(s.Username, cr.Username)
+	return s, nil
+}
 
 type loginResponse struct {
 	Token        *string      `json:"token"`
@@ -54,63 +145,16 @@ type loginResponse struct {
 	} `json:"resources"`
 }
 
-// Login signs in to BienPort.
-func Login(ctx context.Context, c *httpx.Client, cr platform.Credentials) (*platform.Session, error) {
-	s, err := login(ctx, c, cr)
-	return s, platform.Annotate(err, platform.Bienport, cr.Username, "login")
-}
-
-func login(ctx context.Context, c *httpx.Client, cr platform.Credentials) (*platform.Session, error) {
-	body, err := json.Marshal(struct { //nolint:gosec // G117: the login request must carry the password.
-		ScreenName string `json:"screenName"`
-		Password   string `json:"password"`
-		RememberMe bool   `json:"rememberMe"`
-	}{cr.Username, cr.Password, cr.RememberMe})
-	if err != nil {
-		return nil, err
-	}
-	base := platform.NormalizeBaseURL(cr.BaseURL)
-	resp, err := c.Do(ctx, &httpx.Request{
-		Method: http.MethodPost,
-		URL:    base + LoginPath,
-		Header: http.Header{"Content-Type": {"application/json"}},
-		Body:   body,
-	})
-	if err != nil {
-		return nil, err
-	}
-	switch resp.Status {
-	case http.StatusOK:
-	case http.StatusUnauthorized, http.StatusForbidden:
-		return nil, &platform.Error{Kind: platform.KindBadCredentials, Status: resp.Status, Attempts: resp.Attempts,
-			Detail: "the platform answered \"Incorrect username or password\""}
-	case http.StatusNotFound:
-		return nil, &platform.Error{Kind: platform.KindNotFound, Status: resp.Status, Attempts: resp.Attempts,
-			Detail: "the login endpoint " + LoginPath + " was not found (HTTP 404); BienPort's base URL ends in /api"}
-	default:
-		return nil, &platform.Error{Kind: platform.KindUnexpectedStatus, Status: resp.Status, Attempts: resp.Attempts}
-	}
-	s, err := DecodeLogin(resp.Body, resp.Header.Get("Content-Type"), time.Now().UTC())
-	if err != nil {
-		return nil, err
-	}
-	s.BaseURL = base
-	if s.Username == "" {
-		s.Username = cr.Username
-	}
-	return s, nil
-}
-
-// DecodeLogin decodes a login answer into a Session.
-func DecodeLogin(body []byte, contentType string, now time.Time) (*platform.Session, error) {
+// decodeLogin decodes a login answer into a Session.
+func decodeLogin(body []byte, contentType string, now time.Time) (*platform.Session, error) {
 	var r loginResponse
 	if err := wire.DecodeJSON(body, contentType, &r); err != nil {
 		return nil, err
 	}
-	if r.Token == nil || strings.TrimSpace(*r.Token) == "" {
-		return nil, platform.Malformed("token", "the answer has no \"token\"")
+	token, err := wire.Token("token", r.Token)
+	if err != nil {
+		return nil, err
 	}
-	token := strings.TrimSpace(*r.Token)
 	// BienPort's token is documented as a bare JWT; whether the platform
 	// also accepts it without the "Bearer " prefix is not, so we always
 	// send the prefix, and drop one the answer carries (with the white
@@ -122,7 +166,7 @@ func DecodeLogin(body []byte, contentType string, now time.Time) (*platform.Sess
 		return nil, platform.Malformed("token", "the \"token\" field holds only the \"Bearer\" prefix")
 	}
 	s := &platform.Session{
-		Platform:     platform.Bienport,
+		Platform:     info.Name,
 		Username:     r.ScreenName,
 		Token:        token,
 		TokenType:    "Bearer",
@@ -145,7 +189,6 @@ func DecodeLogin(body []byte, contentType string, now time.Time) (*platform.Sess
 		}
 	}
 
-	ex := &platform.BienportExtras{ScreenName: r.ScreenName, LocaleID: r.LocaleID}
 	var orgIDs []string
 	seen := map[string]bool{}
 	for _, id := range r.OrganizationIDs {
@@ -154,26 +197,29 @@ func DecodeLogin(body []byte, contentType string, now time.Time) (*platform.Sess
 			orgIDs = append(orgIDs, id.Value)
 		}
 	}
+	orgs := make([]map[string]any, 0, len(r.Organizations))
 	for _, o := range r.Organizations {
-		ex.Organizations = append(ex.Organizations, platform.BienportOrganization{ID: o.ID.Value, Name: o.Name})
+		orgs = append(orgs, map[string]any{"id": o.ID.Value, "name": o.Name})
 		if o.ID.Set && !seen[o.ID.Value] {
 			seen[o.ID.Value] = true
 			orgIDs = append(orgIDs, o.ID.Value)
 		}
 	}
 	var roles []string
+	roleDetails := make([]map[string]any, 0, len(r.Roles))
 	for _, rl := range r.Roles {
 		roles = append(roles, rl.RoleName)
-		ex.RoleDetails = append(ex.RoleDetails, platform.BienportRole{
-			RoleID: rl.RoleID.Value, RoleName: rl.RoleName, Type: rl.Type.Value,
-			Inherited: rl.Inherited, TypePK: rl.TypePK.Value, TypeName: rl.TypeName,
+		roleDetails = append(roleDetails, map[string]any{
+			"role_id": rl.RoleID.Value, "role_name": rl.RoleName, "type": rl.Type.Value,
+			"inherited": rl.Inherited, "type_pk": rl.TypePK.Value, "type_name": rl.TypeName,
 		})
 	}
+	resources := make([]map[string]any, 0, len(r.Resources))
 	for _, res := range r.Resources {
-		ex.Resources = append(ex.Resources, platform.BienportResource{
-			ResourceID: res.ResourceID.Value, NetworkID: res.NetworkID, ResourceName: res.ResourceName,
-			Enabled: res.Enabled, TreePath: res.TreePath, OrgID: res.OrgID.Value,
-			ResourceType: res.ResourceType, DeviceSubType: res.DeviceSubType,
+		resources = append(resources, map[string]any{
+			"resource_id": res.ResourceID.Value, "network_id": res.NetworkID, "resource_name": res.ResourceName,
+			"enabled": res.Enabled, "tree_path": res.TreePath, "org_id": res.OrgID.Value,
+			"resource_type": res.ResourceType, "device_sub_type": res.DeviceSubType,
 		})
 	}
 	s.Profile = platform.Profile{
@@ -183,10 +229,22 @@ func DecodeLogin(body []byte, contentType string, now time.Time) (*platform.Sess
 		OrganizationIDs: orgIDs,
 		Roles:           roles,
 		Permissions:     map[string][]string{},
-		Bienport:        ex,
+		Extras: map[string]any{
+			"screen_name":   r.ScreenName,
+			"locale_id":     r.LocaleID,
+			"organizations": orgs,
+			"resources":     resources,
+			"roles":         roleDetails,
+		},
 	}
+	s.Headers = map[string]string{"Authorization": s.AuthorizationHeader()}
 	if len(orgIDs) > 0 {
+		// Which organization to send for a user with several is not
+		// documented; the first one the login lists is the stable choice.
 		s.Profile.OrganizationID = orgIDs[0]
+	}
+	if id := s.Profile.OrganizationID; id != "" {
+		s.Headers["OrganizationId"] = id
 	}
 	return s, nil
 }

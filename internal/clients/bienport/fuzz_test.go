@@ -1,4 +1,4 @@
-package bienport_test
+package bienport
 
 import (
 	"bytes"
@@ -7,15 +7,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/iotauth/terraform-provider-iotauth/internal/clients/bienport"
 	"github.com/iotauth/terraform-provider-iotauth/internal/clients/clienttest"
-	"github.com/iotauth/terraform-provider-iotauth/internal/clients/platform"
 )
 
 func FuzzDecodeLogin(f *testing.F) {
-	f.Add(readFixture(f, "seed003_login.json"))
-	f.Add(readFixture(f, "login_string_org_ids.json"))
-	f.Add(readFixture(f, "seed003_error_401.json"))
+	f.Add(clienttest.ReadFixture(f, "seed003_login.json"))
+	f.Add(clienttest.ReadFixture(f, "login_string_org_ids.json"))
+	f.Add(clienttest.ReadFixture(f, "seed003_error_401.json"))
 	for _, s := range []string{
 		``, `{}`, `null`, `[]`, `{"token":null}`, `{"token":""}`, `{"token":"Bearer "}`, `{"token":"Bearer  x"}`,
 		`{"token":"bearer x"}`, `{"token":"Bearer"}`, `{"token":"t","userId":1e400}`,
@@ -27,27 +25,23 @@ func FuzzDecodeLogin(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	now := time.Date(2025, 8, 25, 16, 53, 37, 0, time.UTC)
-	decode := func(b []byte) error { _, err := bienport.DecodeLogin(b, "application/json", now); return err }
+	decode := func(b []byte) error { _, err := decodeLogin(b, "application/json", now); return err }
 	f.Fuzz(func(t *testing.T, body []byte) {
-		s, err := bienport.DecodeLogin(body, "application/json", now)
+		s, err := decodeLogin(body, "application/json", now)
 		if err != nil {
-			if s != nil {
-				t.Fatal("session returned with an error")
-			}
-			e, ok := platform.AsError(err)
-			if !ok || e.Kind != platform.KindMalformed {
-				t.Fatalf("error %T %v, want a KindMalformed *platform.Error", err, err)
-			}
-			if v := clienttest.Echoed(body, decode); v != "" {
-				t.Fatalf("message %q echoes %q from the body", e.Error(), v)
-			}
+			clienttest.DecodeFailed(t, body, decode, s != nil, err)
 			return
 		}
 		if s.Token == "" || s.Token != strings.TrimSpace(s.Token) || strings.HasPrefix(s.Token, "Bearer ") {
 			t.Fatalf("token %q", s.Token)
 		}
-		if s.Platform != platform.Bienport || s.TokenType != "Bearer" || s.Profile.Bienport == nil || s.Profile.Permissions == nil {
+		if s.Platform != "bienport" || s.TokenType != "Bearer" || len(s.Profile.Extras) != len(info.ProfileFields) || s.Profile.Permissions == nil {
 			t.Fatalf("session %+v", s.Profile)
+		}
+		// The organization header is the primary organization
+		// (clients.Manager checks that header values are safe to send).
+		if s.Headers["OrganizationId"] != s.Profile.OrganizationID || s.Headers["Authorization"] != s.AuthorizationHeader() {
+			t.Fatalf("Headers = %q", s.Headers)
 		}
 		if p := s.Profile; p.OrganizationID != p.PrimaryOrganizationID() || (len(p.OrganizationIDs) > 0 && p.OrganizationID != p.OrganizationIDs[0]) {
 			t.Fatalf("organization %q of %v", p.OrganizationID, p.OrganizationIDs)

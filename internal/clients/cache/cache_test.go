@@ -1,4 +1,4 @@
-package cache_test
+package cache
 
 import (
 	"context"
@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/iotauth/terraform-provider-iotauth/internal/clients/cache"
 	"github.com/iotauth/terraform-provider-iotauth/internal/clients/platform"
 )
 
@@ -36,10 +35,10 @@ func (c *clock) Advance(d time.Duration) {
 
 // counter returns a LoginFunc that counts its calls and issues sessions
 // valid for life (zero: expiry unknown), obtained at the clock's time.
-func counter(clk *clock, n *atomic.Int64, life time.Duration) cache.LoginFunc {
+func counter(clk *clock, n *atomic.Int64, life time.Duration) LoginFunc {
 	return func(_ context.Context, _ *platform.Session) (*platform.Session, error) {
 		i := n.Add(1)
-		s := &platform.Session{Platform: platform.Coiote, Token: fmt.Sprintf("token-%d", i), ObtainedAt: clk.Now()}
+		s := &platform.Session{Platform: "coiote", Token: fmt.Sprintf("token-%d", i), ObtainedAt: clk.Now()}
 		if life > 0 {
 			s.ExpiresAt = clk.Now().Add(life)
 		}
@@ -47,14 +46,21 @@ func counter(clk *clock, n *atomic.Int64, life time.Duration) cache.LoginFunc {
 	}
 }
 
+// size is the number of cached sessions.
+func (c *Cache) size() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.sessions)
+}
+
 func baseCreds() platform.Credentials {
-	return platform.Credentials{Platform: platform.Coiote, BaseURL: "https://eu.iot.avsystem.cloud", Username: "ops@acme.example", Password: "pw-1"}
+	return platform.Credentials{Platform: "coiote", BaseURL: "https://eu.iot.avsystem.cloud", Username: "ops@acme.example", Password: "pw-1"}
 }
 
 func TestSingleFlight50Goroutines(t *testing.T) {
-	c := cache.New(cache.Options{})
+	c := New(Options{})
 	var logins atomic.Int64
-	login := cache.LoginFunc(func(_ context.Context, prev *platform.Session) (*platform.Session, error) {
+	login := LoginFunc(func(_ context.Context, prev *platform.Session) (*platform.Session, error) {
 		logins.Add(1)
 		if prev != nil {
 			t.Error("first login got a previous session")
@@ -62,7 +68,7 @@ func TestSingleFlight50Goroutines(t *testing.T) {
 		time.Sleep(50 * time.Millisecond) // let the callers pile up
 		return &platform.Session{Token: "shared", ExpiresAt: time.Now().Add(time.Hour), ObtainedAt: time.Now()}, nil
 	})
-	key := cache.Key(baseCreds())
+	key := Key(baseCreds())
 	start := make(chan struct{})
 	var wg sync.WaitGroup
 	sessions := make([]*platform.Session, 50)
@@ -70,7 +76,7 @@ func TestSingleFlight50Goroutines(t *testing.T) {
 	for i := range 50 {
 		wg.Go(func() {
 			<-start
-			sessions[i], _, errs[i] = c.Get(t.Context(), key, login)
+			sessions[i], errs[i] = c.Get(t.Context(), key, login)
 		})
 	}
 	close(start)
@@ -83,74 +89,151 @@ func TestSingleFlight50Goroutines(t *testing.T) {
 			t.Fatalf("caller %d: %v, %v", i, sessions[i], errs[i])
 		}
 	}
-	if c.Len() != 1 {
-		t.Errorf("Len() = %d", c.Len())
+	if c.size() != 1 {
+		t.Errorf("size() = %d", c.size())
 	}
 	// Later callers hit the cache.
-	s, hit, err := c.Get(t.Context(), key, login)
-	if err != nil || !hit || s != sessions[0] || logins.Load() != 1 {
-		t.Errorf("later Get: %v %v %v, logins %d", s, hit, err, logins.Load())
+	s, err := c.Get(t.Context(), key, login)
+	if err != nil || s != sessions[0] || logins.Load() != 1 {
+		t.Errorf("later Get: %v %v, logins %d", s, err, logins.Load())
 	}
 }
 
 func TestDifferentCredentialsDifferentSessions(t *testing.T) {
 	clk := newClock()
-	c := cache.New(cache.Options{Now: clk.Now})
+	c := New(Options{Now: clk.Now})
 	var n atomic.Int64
 	login := counter(clk, &n, time.Hour)
 	a, b := baseCreds(), baseCreds()
 	b.Password = "pw-2"
-	sa, _, err := c.Get(t.Context(), cache.Key(a), login)
+	sa, err := c.Get(t.Context(), Key(a), login)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sb, _, err := c.Get(t.Context(), cache.Key(b), login)
+	sb, err := c.Get(t.Context(), Key(b), login)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sa == sb || sa.Token == sb.Token || n.Load() != 2 || c.Len() != 2 {
+	if sa == sb || sa.Token == sb.Token || n.Load() != 2 || c.size() != 2 {
 		t.Errorf("sessions %q and %q, %d logins", sa.Token, sb.Token, n.Load())
 	}
-	again, hit, _ := c.Get(t.Context(), cache.Key(a), login)
-	if !hit || again != sa {
+	again, _ := c.Get(t.Context(), Key(a), login)
+	if again != sa || n.Load() != 2 {
 		t.Error("first credentials' session not reused")
 	}
 }
 
-func TestFailuresNotCached(t *testing.T) {
-	c := cache.New(cache.Options{})
+func TestPassingFailuresNotCached(t *testing.T) {
+	// A failure that may heal (here a 503 after every retry) is not
+	// remembered: the next call tries again, and a success is cached.
+	c := New(Options{})
 	var n atomic.Int64
-	boom := &platform.Error{Kind: platform.KindBadCredentials, Status: 401}
+	boom := &platform.Error{Kind: platform.KindServer, Status: 503}
 	fail := func(context.Context, *platform.Session) (*platform.Session, error) {
 		n.Add(1)
 		return nil, boom
 	}
-	key := cache.Key(baseCreds())
+	key := Key(baseCreds())
 	for i := 1; i <= 3; i++ {
-		s, hit, err := c.Get(t.Context(), key, fail)
-		if s != nil || hit || !errors.Is(err, boom) {
-			t.Fatalf("call %d: %v %v %v", i, s, hit, err)
+		s, err := c.Get(t.Context(), key, fail)
+		if s != nil || !errors.Is(err, boom) {
+			t.Fatalf("call %d: %v %v", i, s, err)
 		}
 		if n.Load() != int64(i) {
-			t.Fatalf("call %d: %d logins; a failure must not be cached", i, n.Load())
+			t.Fatalf("call %d: %d logins; a passing failure must not be cached", i, n.Load())
 		}
 	}
-	if c.Len() != 0 {
-		t.Errorf("Len() = %d after failures", c.Len())
+	if c.size() != 0 {
+		t.Errorf("size() = %d after failures", c.size())
 	}
 	ok := func(context.Context, *platform.Session) (*platform.Session, error) {
 		n.Add(1)
-		return &platform.Session{Token: "finally", ExpiresAt: time.Now().Add(time.Hour)}, nil
+		return &platform.Session{Token: "finally", ExpiresAt: time.Now().Add(time.Hour), ObtainedAt: time.Now()}, nil
 	}
-	s, _, err := c.Get(t.Context(), key, ok)
+	s, err := c.Get(t.Context(), key, ok)
 	if err != nil || s.Token != "finally" || n.Load() != 4 {
 		t.Errorf("after failures: %v %v, %d logins", s, err, n.Load())
+	}
+	if again, _ := c.Get(t.Context(), key, ok); again != s || n.Load() != 4 {
+		t.Error("the success was not cached")
+	}
+}
+
+func TestRefusedLoginRemembered(t *testing.T) {
+	c := New(Options{})
+	var n atomic.Int64
+	refused := &platform.Error{Kind: platform.KindBadCredentials, Status: 401, Attempts: 1}
+	login := LoginFunc(func(context.Context, *platform.Session) (*platform.Session, error) {
+		n.Add(1)
+		time.Sleep(20 * time.Millisecond) // let concurrent callers pile up
+		return nil, refused
+	})
+	key := Key(baseCreds())
+	var wg sync.WaitGroup
+	errs := make([]error, 20)
+	for i := range errs {
+		wg.Go(func() { _, errs[i] = c.Get(t.Context(), key, login) })
+	}
+	wg.Wait()
+	for range 20 {
+		_, err := c.Get(t.Context(), key, login)
+		errs = append(errs, err)
+	}
+	if n.Load() != 1 {
+		t.Fatalf("%d logins for 40 callers; a refused login must be sent once", n.Load())
+	}
+	for i, err := range errs {
+		if err != refused { // the very same error value, not one like it
+			t.Fatalf("caller %d got %v, want the first refusal", i, err)
+		}
+	}
+	// Other credentials are not affected.
+	other := baseCreds()
+	other.Password = "pw-2"
+	okLogin := counter(newClock(), &n, time.Hour)
+	if _, err := c.Get(t.Context(), Key(other), okLogin); err != nil {
+		t.Errorf("other credentials: %v", err)
+	}
+}
+
+func TestRememberedKinds(t *testing.T) {
+	cases := []struct {
+		err  error
+		want bool
+	}{
+		{&platform.Error{Kind: platform.KindBadCredentials, Status: 401}, true},
+		{&platform.Error{Kind: platform.KindForbidden, Status: 403}, true},
+		{&platform.Error{Kind: platform.KindNotFound, Status: 404}, true},
+		{&platform.Error{Kind: platform.KindTLS}, true},
+		{&platform.Error{Kind: platform.KindMalformed, Field: "token"}, true},
+		{&platform.Error{Kind: platform.KindTooLarge, Status: 200}, true},
+		{&platform.Error{Kind: platform.KindRedirect, Status: 302}, true},
+		{&platform.Error{Kind: platform.KindInvalidConfig}, true},
+		{&platform.Error{Kind: platform.KindUnexpectedStatus, Status: 400}, true},
+		{&platform.Error{Kind: platform.KindUnexpectedStatus, Status: 418}, true},
+		{&platform.Error{Kind: platform.KindUnexpectedStatus, Status: 429}, false},
+		{&platform.Error{Kind: platform.KindUnexpectedStatus, Status: 501}, false},
+		{&platform.Error{Kind: platform.KindUnexpectedStatus, Status: 202}, false},
+		{&platform.Error{Kind: platform.KindRateLimited, Status: 429}, false},
+		{&platform.Error{Kind: platform.KindServer, Status: 503}, false},
+		{&platform.Error{Kind: platform.KindTimeout}, false},
+		{&platform.Error{Kind: platform.KindUnreachable}, false},
+		{&platform.Error{Kind: platform.KindTokenRejected, Status: 401}, false},
+		{&platform.Error{Kind: platform.KindUnknown, Detail: "cancelled"}, false},
+		{context.Canceled, false},
+		{context.DeadlineExceeded, false},
+		{fmt.Errorf("wrapped: %w", &platform.Error{Kind: platform.KindBadCredentials}), true},
+	}
+	for _, tc := range cases {
+		if got := remembered(tc.err); got != tc.want {
+			t.Errorf("remembered(%v) = %v, want %v", tc.err, got, tc.want)
+		}
 	}
 }
 
 func TestReuseUntilMargin(t *testing.T) {
 	clk := newClock()
-	c := cache.New(cache.Options{Now: clk.Now, Margin: time.Minute})
+	c := New(Options{Now: clk.Now})
 	var n atomic.Int64
 	var prevSeen []*platform.Session
 	var mu sync.Mutex
@@ -161,10 +244,10 @@ func TestReuseUntilMargin(t *testing.T) {
 		mu.Unlock()
 		return base(ctx, prev)
 	}
-	key := cache.Key(baseCreds())
-	first, hit, err := c.Get(t.Context(), key, login)
-	if err != nil || hit {
-		t.Fatalf("first Get: %v %v", hit, err)
+	key := Key(baseCreds())
+	first, err := c.Get(t.Context(), key, login)
+	if err != nil || n.Load() != 1 {
+		t.Fatalf("first Get: %v", err)
 	}
 	steps := []struct {
 		advance time.Duration
@@ -181,7 +264,7 @@ func TestReuseUntilMargin(t *testing.T) {
 	for i, st := range steps {
 		clk.Advance(st.advance)
 		before := n.Load()
-		s, _, err := c.Get(t.Context(), key, login)
+		s, err := c.Get(t.Context(), key, login)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -204,74 +287,96 @@ func TestReuseUntilMargin(t *testing.T) {
 
 func TestMaxAgeForUnknownExpiry(t *testing.T) {
 	clk := newClock()
-	c := cache.New(cache.Options{Now: clk.Now, MaxAge: 30 * time.Minute})
+	c := New(Options{Now: clk.Now, MaxAge: 30 * time.Minute})
 	var n atomic.Int64
 	login := counter(clk, &n, 0)
-	key := cache.Key(baseCreds())
-	if _, _, err := c.Get(t.Context(), key, login); err != nil {
+	key := Key(baseCreds())
+	if _, err := c.Get(t.Context(), key, login); err != nil {
 		t.Fatal(err)
 	}
 	clk.Advance(30*time.Minute - time.Nanosecond)
-	if _, hit, _ := c.Get(t.Context(), key, login); !hit || n.Load() != 1 {
-		t.Errorf("just under MaxAge: hit %v, %d logins", hit, n.Load())
+	if _, err := c.Get(t.Context(), key, login); err != nil || n.Load() != 1 {
+		t.Errorf("just under MaxAge: %v, %d logins", err, n.Load())
 	}
 	clk.Advance(time.Nanosecond)
-	if s, _, _ := c.Get(t.Context(), key, login); n.Load() != 2 || s.Token != "token-2" {
+	if s, _ := c.Get(t.Context(), key, login); n.Load() != 2 || s.Token != "token-2" {
 		t.Errorf("at MaxAge: %d logins, token %q", n.Load(), s.Token)
 	}
 }
 
 func TestDefaults(t *testing.T) {
-	c := cache.New(cache.Options{})
+	c := New(Options{})
 	now := time.Now()
+	long := now.Add(-time.Hour) // obtained an hour ago: the margin is 60s
 	cases := []struct {
 		s     *platform.Session
 		fresh bool
 	}{
-		{&platform.Session{ExpiresAt: now.Add(cache.DefaultMargin + time.Second)}, true},
-		{&platform.Session{ExpiresAt: now.Add(cache.DefaultMargin)}, false},
-		{&platform.Session{ExpiresAt: now.Add(-time.Hour)}, false},
-		{&platform.Session{ObtainedAt: now.Add(-cache.DefaultMaxAge + time.Second)}, true},
-		{&platform.Session{ObtainedAt: now.Add(-cache.DefaultMaxAge)}, false},
+		{&platform.Session{ObtainedAt: long, ExpiresAt: now.Add(maxMargin + time.Second)}, true},
+		{&platform.Session{ObtainedAt: long, ExpiresAt: now.Add(maxMargin)}, false},
+		{&platform.Session{ObtainedAt: long, ExpiresAt: now.Add(-time.Minute)}, false},
+		// A 40s token: the margin is a quarter of its life, 10s.
+		{&platform.Session{ObtainedAt: now.Add(-29 * time.Second), ExpiresAt: now.Add(11 * time.Second)}, true},
+		{&platform.Session{ObtainedAt: now.Add(-30 * time.Second), ExpiresAt: now.Add(10 * time.Second)}, false},
+		// Unknown expiry: MaxAge.
+		{&platform.Session{ObtainedAt: now.Add(-DefaultMaxAge + time.Second)}, true},
+		{&platform.Session{ObtainedAt: now.Add(-DefaultMaxAge)}, false},
+		// Issued already expired (or expiring the instant it was issued):
+		// reused like a session without expiry.
+		{&platform.Session{ObtainedAt: now.Add(-time.Minute), ExpiresAt: now.Add(-2 * time.Minute)}, true},
+		{&platform.Session{ObtainedAt: now.Add(-time.Minute), ExpiresAt: now.Add(-time.Minute)}, true},
+		{&platform.Session{ObtainedAt: now.Add(-DefaultMaxAge), ExpiresAt: now.Add(-2 * DefaultMaxAge)}, false},
 	}
 	for i, tc := range cases {
-		if got := c.Fresh(tc.s, now); got != tc.fresh {
-			t.Errorf("case %d: Fresh = %v, want %v", i, got, tc.fresh)
+		if got := c.fresh(tc.s, now); got != tc.fresh {
+			t.Errorf("case %d: fresh = %v, want %v", i, got, tc.fresh)
 		}
 	}
 }
 
-func TestDisabledStillSharesInFlight(t *testing.T) {
-	c := cache.New(cache.Options{Disabled: true})
-	var n atomic.Int64
-	login := cache.LoginFunc(func(context.Context, *platform.Session) (*platform.Session, error) {
-		n.Add(1)
-		time.Sleep(30 * time.Millisecond)
-		return &platform.Session{Token: "t", ExpiresAt: time.Now().Add(time.Hour)}, nil
-	})
-	key := cache.Key(baseCreds())
-	var wg sync.WaitGroup
-	for range 10 {
-		wg.Go(func() {
-			if _, _, err := c.Get(t.Context(), key, login); err != nil {
-				t.Error(err)
+// TestLifetimeScaledMargin: many sequential callers share one login both
+// for a token shorter-lived than the 60-second margin and for one that the
+// platform issued already expired.
+func TestLifetimeScaledMargin(t *testing.T) {
+	for name, life := range map[string]time.Duration{"45s token": 45 * time.Second, "issued expired": -time.Minute} {
+		t.Run(name, func(t *testing.T) {
+			clk := newClock()
+			c := New(Options{Now: clk.Now})
+			var n atomic.Int64
+			login := func(context.Context, *platform.Session) (*platform.Session, error) {
+				n.Add(1)
+				return &platform.Session{Token: "t", ObtainedAt: clk.Now(), ExpiresAt: clk.Now().Add(life)}, nil
+			}
+			key := Key(baseCreds())
+			for range 50 {
+				if _, err := c.Get(t.Context(), key, login); err != nil {
+					t.Fatal(err)
+				}
+				clk.Advance(100 * time.Millisecond)
+			}
+			if n.Load() != 1 {
+				t.Errorf("%d logins for 50 sequential callers, want 1", n.Load())
 			}
 		})
 	}
-	wg.Wait()
-	if n.Load() != 1 {
-		t.Errorf("%d logins for 10 concurrent callers, want 1", n.Load())
-	}
-	if c.Len() != 0 {
-		t.Errorf("Len() = %d with the cache disabled", c.Len())
-	}
-	if _, hit, _ := c.Get(t.Context(), key, login); hit || n.Load() != 2 {
-		t.Errorf("sequential call reused a session with the cache disabled (%d logins)", n.Load())
+	// The 45s token is replaced once less than a quarter of its life is left.
+	clk := newClock()
+	c := New(Options{Now: clk.Now})
+	var n atomic.Int64
+	login := counter(clk, &n, 45*time.Second)
+	key := Key(baseCreds())
+	_, _ = c.Get(t.Context(), key, login)
+	clk.Advance(33 * time.Second) // 12s left, more than 11.25s
+	_, _ = c.Get(t.Context(), key, login)
+	clk.Advance(time.Second) // 11s left
+	_, _ = c.Get(t.Context(), key, login)
+	if n.Load() != 2 {
+		t.Errorf("%d logins, want 2", n.Load())
 	}
 }
 
 func TestCancelledCallerDoesNotCancelSharedLogin(t *testing.T) {
-	c := cache.New(cache.Options{})
+	c := New(Options{})
 	release := make(chan struct{})
 	started := make(chan struct{})
 	var loginCtxErr atomic.Value
@@ -286,18 +391,18 @@ func TestCancelledCallerDoesNotCancelSharedLogin(t *testing.T) {
 		}
 		return &platform.Session{Token: "survived", ExpiresAt: time.Now().Add(time.Hour)}, nil
 	}
-	key := cache.Key(baseCreds())
+	key := Key(baseCreds())
 
 	ctxA, cancelA := context.WithCancel(t.Context())
 	errA := make(chan error, 1)
 	go func() {
-		_, _, err := c.Get(ctxA, key, login)
+		_, err := c.Get(ctxA, key, login)
 		errA <- err
 	}()
 	<-started
 	resB := make(chan *platform.Session, 1)
 	go func() {
-		s, _, err := c.Get(t.Context(), key, login)
+		s, err := c.Get(t.Context(), key, login)
 		if err != nil {
 			t.Errorf("second caller: %v", err)
 		}
@@ -320,50 +425,42 @@ func TestCancelledCallerDoesNotCancelSharedLogin(t *testing.T) {
 		t.Errorf("%d logins, want 1", n.Load())
 	}
 	// The surviving login is cached for everybody.
-	if got, hit, _ := c.Get(t.Context(), key, login); !hit || got != s {
+	if got, _ := c.Get(t.Context(), key, login); got != s || n.Load() != 1 {
 		t.Error("the shared login's session was not cached")
-	}
-}
-
-func TestForget(t *testing.T) {
-	clk := newClock()
-	c := cache.New(cache.Options{Now: clk.Now})
-	var n atomic.Int64
-	login := counter(clk, &n, time.Hour)
-	key := cache.Key(baseCreds())
-	_, _, _ = c.Get(t.Context(), key, login)
-	c.Forget(key)
-	c.Forget("no such key")
-	if c.Len() != 0 {
-		t.Errorf("Len() = %d after Forget", c.Len())
-	}
-	if s, hit, _ := c.Get(t.Context(), key, login); hit || s.Token != "token-2" {
-		t.Errorf("after Forget: hit %v token %q", hit, s.Token)
 	}
 }
 
 func TestKeyDiffersForEachField(t *testing.T) {
 	base := platform.Credentials{
-		Platform: platform.Monogoto, BaseURL: "https://console.monogoto.io", Username: "demo@monogoto.io",
-		Password: "pw", RememberMe: false, MonogotoAPI: "", ClientID: "", ClientSecret: "", Realm: "",
+		Platform: "monogoto", BaseURL: "https://console.monogoto.io", Username: "demo@monogoto.io",
+		Password: "pw", Options: map[string]string{"api_version": "legacy", "remember_me": "false"},
 	}
 	variants := map[string]func(*platform.Credentials){
-		"Platform":     func(c *platform.Credentials) { c.Platform = platform.Bienport },
+		"Platform":     func(c *platform.Credentials) { c.Platform = "bienport" },
 		"BaseURL":      func(c *platform.Credentials) { c.BaseURL = "https://console.monogoto.io/v2" },
-		"MonogotoAPI":  func(c *platform.Credentials) { c.MonogotoAPI = platform.MonogotoV1 },
 		"Username":     func(c *platform.Credentials) { c.Username = "other@monogoto.io" },
 		"Password":     func(c *platform.Credentials) { c.Password = "pw2" },
 		"ClientID":     func(c *platform.Credentials) { c.ClientID = "svc" },
 		"ClientSecret": func(c *platform.Credentials) { c.ClientSecret = "s" },
-		"Realm":        func(c *platform.Credentials) { c.Realm = "r" },
-		"RememberMe":   func(c *platform.Credentials) { c.RememberMe = true },
+		"option value": func(c *platform.Credentials) {
+			c.Options = map[string]string{"api_version": "v1", "remember_me": "false"}
+		},
+		"option value2": func(c *platform.Credentials) {
+			c.Options = map[string]string{"api_version": "legacy", "remember_me": "true"}
+		},
+		"new option": func(c *platform.Credentials) {
+			c.Options = map[string]string{"api_version": "legacy", "remember_me": "false", "realm": "r"}
+		},
+		"option name": func(c *platform.Credentials) {
+			c.Options = map[string]string{"api_versio": "nlegacy", "remember_me": "false"}
+		},
 	}
-	baseKey := cache.Key(base)
+	baseKey := Key(base)
 	seen := map[string]string{baseKey: "base"}
 	for name, mutate := range variants {
 		cr := base
 		mutate(&cr)
-		k := cache.Key(cr)
+		k := Key(cr)
 		if prev, dup := seen[k]; dup {
 			t.Errorf("changing %s gives the same key as %s", name, prev)
 		}
@@ -372,7 +469,7 @@ func TestKeyDiffersForEachField(t *testing.T) {
 	if len(baseKey) != 64 || strings.Contains(baseKey, "pw") {
 		t.Errorf("key %q is not a SHA-256 hex digest", baseKey)
 	}
-	if cache.Key(base) != baseKey {
+	if Key(base) != baseKey {
 		t.Error("Key is not deterministic")
 	}
 
@@ -380,32 +477,49 @@ func TestKeyDiffersForEachField(t *testing.T) {
 	a, b := base, base
 	a.Username, a.Password = "ab", "c"
 	b.Username, b.Password = "a", "bc"
-	if cache.Key(a) == cache.Key(b) {
+	if Key(a) == Key(b) {
 		t.Error("length prefixes missing: (ab, c) and (a, bc) collide")
 	}
 	c1, c2 := base, base
 	c1.ClientID, c1.ClientSecret = "x", ""
 	c2.ClientID, c2.ClientSecret = "", "x"
-	if cache.Key(c1) == cache.Key(c2) {
+	if Key(c1) == Key(c2) {
 		t.Error("client ID and secret collide")
 	}
 
 	// Base URLs that normalize alike share a key.
 	n1, n2 := base, base
 	n2.BaseURL = " https://console.monogoto.io/ "
-	if cache.Key(n1) != cache.Key(n2) {
+	if Key(n1) != Key(n2) {
 		t.Error("equivalent base URLs give different keys")
+	}
+
+	// The order of the options does not matter (a map has none), and an
+	// empty option reads the same as a missing one.
+	o1, o2 := base, base
+	o2.Options = map[string]string{"remember_me": "false", "api_version": "legacy", "realm": ""}
+	for range 20 {
+		if Key(o1) != Key(o2) {
+			t.Fatal("equivalent options give different keys")
+		}
+	}
+	// The options' names and values are length-prefixed too.
+	p1, p2 := base, base
+	p1.Options = map[string]string{"ab": "c"}
+	p2.Options = map[string]string{"a": "bc"}
+	if Key(p1) == Key(p2) {
+		t.Error("options (ab=c) and (a=bc) collide")
 	}
 }
 
 func TestLoginWithoutSessionIsAnError(t *testing.T) {
 	// A LoginFunc returning (nil, nil) must not hand callers a nil session.
-	c := cache.New(cache.Options{})
-	s, _, err := c.Get(t.Context(), "k", func(context.Context, *platform.Session) (*platform.Session, error) { return nil, nil })
+	c := New(Options{})
+	s, err := c.Get(t.Context(), "k", func(context.Context, *platform.Session) (*platform.Session, error) { return nil, nil })
 	if s != nil || !platform.IsKind(err, platform.KindUnknown) {
 		t.Errorf("got %v, %v; want a KindUnknown error", s, err)
 	}
-	if c.Len() != 0 {
-		t.Errorf("Len() = %d", c.Len())
+	if c.size() != 0 {
+		t.Errorf("size() = %d", c.size())
 	}
 }

@@ -1,11 +1,24 @@
-// Package clienttest holds helpers shared by the platform clients' tests
-// and fuzz targets. Only tests import it.
+// Package clienttest holds helpers shared by the clients' tests and fuzz
+// targets: a quick HTTP client, fixtures, a recording fake endpoint and
+// error checks. Only tests import it.
 package clienttest
 
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/iotauth/terraform-provider-iotauth/internal/clients/httpx"
+	"github.com/iotauth/terraform-provider-iotauth/internal/clients/platform"
 )
 
 // Echoed returns a string of body (8 bytes or longer, key or value) that
@@ -28,4 +41,149 @@ func Echoed(body []byte, decode func([]byte) error) string {
 		}
 	}
 	return ""
+}
+
+// Client is an HTTP client for tests: a short timeout and two quick
+// retries.
+func Client(tb testing.TB) *httpx.Client {
+	tb.Helper()
+	c, err := httpx.New(httpx.Config{Timeout: 2 * time.Second, MaxRetries: 2, BackoffMin: time.Millisecond, RetryMaxWait: 50 * time.Millisecond})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return c
+}
+
+// ReadFixture reads testdata/name.
+func ReadFixture(tb testing.TB, name string) []byte {
+	tb.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name)) //nolint:gosec // G304: a test's own fixture, named by the test.
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return b
+}
+
+// Received is one request a Recorder received.
+type Received struct {
+	// Line is the method and path, such as "POST /Auth".
+	Line        string
+	ContentType string
+	// JSON is the body decoded as a JSON object (nil when it is not one).
+	JSON map[string]any
+}
+
+// Recorder is a fake platform endpoint: it answers every request with the
+// same status, body and headers, and records what it receives.
+type Recorder struct {
+	Status int
+	Body   string
+	Header http.Header
+
+	mu       sync.Mutex
+	received []Received
+}
+
+func (r *Recorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	b, _ := io.ReadAll(req.Body)
+	var m map[string]any
+	_ = json.Unmarshal(b, &m)
+	r.mu.Lock()
+	r.received = append(r.received, Received{Line: req.Method + " " + req.URL.Path, ContentType: req.Header.Get("Content-Type"), JSON: m})
+	r.mu.Unlock()
+	for k, v := range r.Header {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(r.Status)
+	_, _ = io.WriteString(w, r.Body)
+}
+
+// Requests returns what the recorder has received so far.
+func (r *Recorder) Requests() []Received {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]Received(nil), r.received...)
+}
+
+// Count is the number of requests received.
+func (r *Recorder) Count() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.received)
+}
+
+// Serve starts a Recorder answering status, body and header; the server
+// closes when the test ends.
+func Serve(tb testing.TB, status int, body string, header http.Header) (*Recorder, *httptest.Server) {
+	tb.Helper()
+	rec := &Recorder{Status: status, Body: body, Header: header}
+	srv := httptest.NewServer(rec)
+	tb.Cleanup(srv.Close)
+	return rec, srv
+}
+
+// AsError fails the test unless err is a *platform.Error, and returns it.
+func AsError(tb testing.TB, err error) *platform.Error {
+	tb.Helper()
+	if err == nil {
+		tb.Fatal("no error")
+	}
+	e, ok := platform.AsError(err)
+	if !ok {
+		tb.Fatalf("error %T (%v) is not a *platform.Error", err, err)
+	}
+	return e
+}
+
+// Malformed fails the test unless err is a KindMalformed *platform.Error,
+// and returns it.
+func Malformed(tb testing.TB, err error) *platform.Error {
+	tb.Helper()
+	e := AsError(tb, err)
+	if e.Kind != platform.KindMalformed {
+		tb.Fatalf("Kind = %v, want KindMalformed (%v)", e.Kind, e)
+	}
+	return e
+}
+
+// DecodeFailed checks a decoder's failure on body, for the fuzz targets:
+// no value was returned beside the error (returned reports whether one
+// was), the error is KindMalformed, and its message repeats nothing from
+// the body (decode decodes a body and returns only the error).
+func DecodeFailed(tb testing.TB, body []byte, decode func([]byte) error, returned bool, err error) {
+	tb.Helper()
+	if returned {
+		tb.Fatal("a value returned with an error")
+	}
+	e := Malformed(tb, err)
+	if v := Echoed(body, decode); v != "" {
+		tb.Fatalf("message %q echoes %q from the body", e.Error(), v)
+	}
+}
+
+// WantError fails the test unless err is a *platform.Error of kind with
+// that status and number of attempts, and returns it.
+func WantError(tb testing.TB, err error, kind platform.Kind, status, attempts int) *platform.Error {
+	tb.Helper()
+	e := AsError(tb, err)
+	if e.Kind != kind || e.Status != status || e.Attempts != attempts {
+		tb.Fatalf("got Kind=%v Status=%d Attempts=%d (%v); want %v %d %d", e.Kind, e.Status, e.Attempts, e, kind, status, attempts)
+	}
+	return e
+}
+
+// NoSecret fails the test when any rendering of err holds one of secrets.
+func NoSecret(tb testing.TB, err error, secrets ...string) {
+	tb.Helper()
+	outs := []string{err.Error(), fmt.Sprintf("%+v", err), fmt.Sprintf("%#v", err)}
+	if e, ok := platform.AsError(err); ok {
+		outs = append(outs, fmt.Sprintf("%#v", *e), e.Hint())
+	}
+	for _, out := range outs {
+		for _, s := range secrets {
+			if s != "" && strings.Contains(out, s) {
+				tb.Errorf("error rendering holds %q: %s", s, out)
+			}
+		}
+	}
 }

@@ -1,7 +1,7 @@
-// Package coiote logs in to AVSystem Coiote IoT DM with the OAuth 2.0
-// password grant (POST /api/auth/oauth_password) or, for IAM service
-// accounts, the client-credentials grant, then reads the user's profile from
-// GET /api/coiotedm/v3/users/{login}.
+// Package coiote is AVSystem Coiote IoT DM (LwM2M device management). A user
+// signs in with the OAuth 2.0 password grant (POST /api/auth/oauth_password)
+// and the profile is read from GET /api/coiotedm/v3/users/{login}; an IAM
+// service account signs in with the client-credentials grant.
 //
 // The token requests are plain form POSTs through the shared httpx client
 // rather than golang.org/x/oauth2: Coiote answers 201 with a string
@@ -25,16 +25,148 @@ import (
 	"github.com/iotauth/terraform-provider-iotauth/internal/clients/wire"
 )
 
+// defaultBaseURL is the public cloud's API root. Other installations
+// differ; some serve the API on port 8087.
+const defaultBaseURL = "https://eu.iot.avsystem.cloud"
+
+// defaultRealm is the IAM realm of Coiote's public cloud.
+const defaultRealm = "coiote-cloud"
+
+// realmSetting names the IAM realm setting.
+const realmSetting = "realm"
+
 // Endpoint paths.
 //
 //nolint:gosec // G101: URL paths, not credentials.
 const (
-	PasswordGrantPath = "/api/auth/oauth_password"
-	UsersPath         = "/api/coiotedm/v3/users/"
+	passwordGrantPath = "/api/auth/oauth_password"
+	usersPath         = "/api/coiotedm/v3/users/"
 )
 
-// DefaultRealm is the IAM realm of Coiote's public cloud.
-const DefaultRealm = "coiote-cloud"
+// Platform implements clients.Platform for Coiote IoT DM.
+type Platform struct{}
+
+var info = platform.Info{
+	Name:  "coiote",
+	Title: "Coiote IoT DM",
+	Description: "AVSystem Coiote IoT DM settings. A user signs in with the OAuth 2.0 password grant " +
+		"(`POST {base_url}/api/auth/oauth_password`); an IAM service account (SSO organisations) with " +
+		"`client_id` and `client_secret` uses the client-credentials grant at " +
+		"`{base_url}/iam/realms/{realm}/protocol/openid-connect/token` instead.",
+	DefaultBaseURL:    defaultBaseURL,
+	BaseURLDefaultDoc: "`" + defaultBaseURL + "`",
+	UsernameDoc:       "the user's login",
+	HeadersDoc:        "`Authorization`",
+	Credentials:       []platform.CredentialKind{platform.Password, platform.ClientCredentials},
+	Settings: []platform.Setting{{
+		Name:        realmSetting,
+		Description: "IAM realm of the service account.",
+		Default:     defaultRealm,
+		DefaultDoc:  "`" + defaultRealm + "` (Coiote's public cloud)",
+	}},
+	ProfileFields: []platform.Field{
+		{Name: "login", Type: platform.String, Description: "The user's login."},
+		{Name: "domain", Type: platform.String, Description: "The user's domain, a path such as `/IoT/acme/`."},
+		{Name: "active", Type: platform.Bool, Description: "Whether the account is active."},
+		{Name: "super_user", Type: platform.Bool, Description: "Whether the user is a super user."},
+		{Name: "staff", Type: platform.Bool, Description: "Whether the user is staff."},
+		{Name: "full_name", Type: platform.String, Description: "The user's full name."},
+		{Name: "expiration_date", Type: platform.String, Description: "When the account expires, as the platform writes it."},
+		{Name: "creation_date", Type: platform.String, Description: "When the account was created, as the platform writes it."},
+		{Name: "security_policy_id", Type: platform.String, Description: "The account's security policy."},
+		{Name: "properties", Type: platform.StringMap, Description: "The user's free-form properties."},
+	},
+	ProfileDoc: "Coiote-only facts; null on other platforms. The user record's password is never read.",
+}
+
+// Info declares Coiote IoT DM.
+func (Platform) Info() platform.Info { return info }
+
+// Login signs in. A user's login also reads the profile; when the profile
+// call answers 401 (a token revoked or expired between the two calls), it
+// logs in once more and retries, and a second 401 is a KindTokenRejected
+// error. A service account has no user record: its profile holds only the
+// client ID.
+func (Platform) Login(ctx context.Context, c *httpx.Client, cr platform.Credentials) (*platform.Session, error) {
+	base := cr.BaseURLOr(defaultBaseURL)
+	if cr.Kind() == platform.ClientCredentials {
+		s, err := clientCredentials(ctx, c, cr, base)
+		return s, platform.Annotate(err, "", "", "service account login")
+	}
+	s, err := passwordGrant(ctx, c, cr, base)
+	if err != nil {
+		return nil, err
+	}
+	p, err := profile(ctx, c, s, cr.Username)
+	if platform.IsKind(err, platform.KindTokenRejected) {
+		if s, err = passwordGrant(ctx, c, cr, base); err != nil {
+			return nil, err
+		}
+		p, err = profile(ctx, c, s, cr.Username)
+		if e, ok := platform.AsError(err); ok && e.Kind == platform.KindTokenRejected {
+			e.Detail = "the users endpoint refused two freshly issued tokens (HTTP 401)"
+		}
+	}
+	if err != nil {
+		return nil, platform.Annotate(err, "", "", "profile request")
+	}
+	s.Profile = *p
+	return s, nil
+}
+
+func passwordGrant(ctx context.Context, c *httpx.Client, cr platform.Credentials, base string) (*platform.Session, error) {
+	form := url.Values{"grant_type": {"password"}, "username": {cr.Username}, "password": {cr.Password}}
+	s, err := tokenRequest(ctx, c, base, passwordGrantPath, form, "user name and password")
+	if err != nil {
+		return nil, err
+	}
+	s.Username = cr.Username
+	return s, nil
+}
+
+// clientCredentials signs in with an IAM service account
+// (POST /iam/realms/{realm}/protocol/openid-connect/token).
+func clientCredentials(ctx context.Context, c *httpx.Client, cr platform.Credentials, base string) (*platform.Session, error) {
+	realm := cr.Option(realmSetting)
+	if realm == "" {
+		realm = defaultRealm
+	}
+	form := url.Values{"grant_type": {"client_credentials"}, "client_id": {cr.ClientID}, "client_secret": {cr.ClientSecret}}
+	path := "/iam/realms/" + escapeSegment(realm) + "/protocol/openid-connect/token"
+	s, err := tokenRequest(ctx, c, base, path, form, "client ID and secret")
+	if err != nil {
+		return nil, err
+	}
+	s.Username = cr.ClientID
+	// No user record: every extra is null.
+	s.Profile = platform.Profile{UserName: cr.ClientID, Extras: map[string]any{}}
+	return s, nil
+}
+
+func tokenRequest(ctx context.Context, c *httpx.Client, base, path string, form url.Values, what string) (*platform.Session, error) {
+	resp, err := c.PostForm(ctx, base+path, form, nil)
+	if err != nil {
+		return nil, err
+	}
+	err = resp.Check(httpx.Expect{
+		Path: path,
+		// Vendor SDKs expect 201; the IAM (Keycloak) endpoint answers 200.
+		OK: []int{http.StatusCreated, http.StatusOK},
+		// Coiote documents no status for bad credentials: any 4xx but a
+		// missing endpoint is a refused login, never sent again.
+		Refused:     func(status int) bool { return status >= 400 && status < 500 && status != http.StatusNotFound },
+		Credentials: what,
+	})
+	if err != nil {
+		return nil, err
+	}
+	s, err := decodeToken(resp.Body, resp.Header.Get("Content-Type"), time.Now().UTC())
+	if err != nil {
+		return nil, err
+	}
+	s.BaseURL = base
+	return s, nil
+}
 
 type tokenResponse struct {
 	AccessToken *string         `json:"access_token"`
@@ -42,140 +174,28 @@ type tokenResponse struct {
 	ExpiresIn   wire.FlexString `json:"expires_in"`
 }
 
-// user is the v3 user object. It deliberately has no Password field: the
-// API returns one, and it must never be decoded, kept or surfaced.
-type user struct {
-	UserID           wire.FlexString   `json:"userId"`
-	Login            string            `json:"login"`
-	Active           bool              `json:"active"`
-	SuperUser        bool              `json:"superUser"`
-	Staff            bool              `json:"staff"`
-	Domain           string            `json:"domain"`
-	ExpirationDate   wire.FlexString   `json:"expirationDate"`
-	CreationDate     wire.FlexString   `json:"creationDate"`
-	Roles            []string          `json:"roles"`
-	Permissions      []string          `json:"permissions"`
-	FullName         string            `json:"fullName"`
-	Properties       map[string]string `json:"properties"`
-	SecurityPolicyID wire.FlexString   `json:"securityPolicyId"`
-	Email            string            `json:"email"`
-}
-
-// Login signs in and reads the profile. When the profile call answers 401
-// (a token revoked or expired between the two calls), it logs in once more
-// and retries; a second 401 is a KindTokenRejected error.
-func Login(ctx context.Context, c *httpx.Client, cr platform.Credentials) (*platform.Session, error) {
-	if cr.ClientID != "" {
-		s, err := ClientCredentials(ctx, c, cr)
-		return s, platform.Annotate(err, platform.Coiote, cr.ClientID, "service account login")
-	}
-	s, err := passwordGrant(ctx, c, cr)
-	if err != nil {
-		return nil, platform.Annotate(err, platform.Coiote, cr.Username, "login")
-	}
-	p, err := Profile(ctx, c, s.BaseURL, cr.Username, s.Token)
-	if platform.IsKind(err, platform.KindTokenRejected) {
-		if s, err = passwordGrant(ctx, c, cr); err != nil {
-			return nil, platform.Annotate(err, platform.Coiote, cr.Username, "login")
-		}
-		p, err = Profile(ctx, c, s.BaseURL, cr.Username, s.Token)
-		if e, ok := platform.AsError(err); ok && e.Kind == platform.KindTokenRejected {
-			e.Detail = "the users endpoint refused two freshly issued tokens (HTTP 401)"
-		}
-	}
-	if err != nil {
-		return nil, platform.Annotate(err, platform.Coiote, cr.Username, "profile request")
-	}
-	s.Profile = *p
-	return s, nil
-}
-
-func passwordGrant(ctx context.Context, c *httpx.Client, cr platform.Credentials) (*platform.Session, error) {
-	form := url.Values{"grant_type": {"password"}, "username": {cr.Username}, "password": {cr.Password}}
-	return tokenRequest(ctx, c, cr, PasswordGrantPath, form)
-}
-
-// ClientCredentials signs in with an IAM service account
-// (POST /iam/realms/{realm}/protocol/openid-connect/token).
-func ClientCredentials(ctx context.Context, c *httpx.Client, cr platform.Credentials) (*platform.Session, error) {
-	realm := cr.Realm
-	if realm == "" {
-		realm = DefaultRealm
-	}
-	form := url.Values{"grant_type": {"client_credentials"}, "client_id": {cr.ClientID}, "client_secret": {cr.ClientSecret}}
-	s, err := tokenRequest(ctx, c, cr, "/iam/realms/"+escapeSegment(realm)+"/protocol/openid-connect/token", form)
-	if err != nil {
-		return nil, err
-	}
-	s.Username = cr.ClientID
-	s.Profile = platform.Profile{UserName: cr.ClientID, Coiote: &platform.CoioteExtras{}}
-	return s, nil
-}
-
-func tokenRequest(ctx context.Context, c *httpx.Client, cr platform.Credentials, path string, form url.Values) (*platform.Session, error) {
-	base := platform.NormalizeBaseURL(cr.BaseURL)
-	resp, err := c.Do(ctx, &httpx.Request{
-		Method: http.MethodPost,
-		URL:    base + path,
-		Header: http.Header{"Content-Type": {"application/x-www-form-urlencoded"}},
-		Body:   []byte(form.Encode()),
-	})
-	if err != nil {
-		return nil, err
-	}
-	switch {
-	case resp.Status == http.StatusCreated || resp.Status == http.StatusOK:
-	case resp.Status == http.StatusNotFound:
-		return nil, &platform.Error{Kind: platform.KindNotFound, Status: resp.Status, Attempts: resp.Attempts,
-			Detail: "the token endpoint " + path + " was not found (HTTP 404)"}
-	case resp.Status >= 400 && resp.Status < 500:
-		// Coiote documents no status for bad credentials: any other 4xx
-		// is a refused login, never retried.
-		return nil, &platform.Error{Kind: platform.KindBadCredentials, Status: resp.Status, Attempts: resp.Attempts,
-			Detail: "the platform refused the login"}
-	default:
-		return nil, &platform.Error{Kind: platform.KindUnexpectedStatus, Status: resp.Status, Attempts: resp.Attempts}
-	}
-	s, err := DecodeToken(resp.Body, resp.Header.Get("Content-Type"), time.Now().UTC())
-	if err != nil {
-		return nil, err
-	}
-	s.BaseURL = base
-	s.Username = cr.Username
-	return s, nil
-}
-
-// DecodeToken decodes a token answer. expires_in may be a string ("300", as
+// decodeToken decodes a token answer. expires_in may be a string ("300", as
 // the vendor documents) or a number; without it the JWT `exp` is used.
-func DecodeToken(body []byte, contentType string, now time.Time) (*platform.Session, error) {
+func decodeToken(body []byte, contentType string, now time.Time) (*platform.Session, error) {
 	var r tokenResponse
 	if err := wire.DecodeJSON(body, contentType, &r); err != nil {
 		return nil, err
 	}
-	if r.AccessToken == nil || strings.TrimSpace(*r.AccessToken) == "" {
-		return nil, platform.Malformed("access_token", "the answer has no \"access_token\"")
+	token, tt, err := wire.AccessToken(r.AccessToken, r.TokenType)
+	if err != nil {
+		return nil, err
 	}
-	tt := r.TokenType
-	if tt == "" || strings.EqualFold(tt, "bearer") {
-		tt = "Bearer"
-	}
-	s := &platform.Session{
-		Platform:   platform.Coiote,
-		Token:      strings.TrimSpace(*r.AccessToken),
-		TokenType:  tt,
-		ObtainedAt: now,
-	}
+	s := &platform.Session{Platform: info.Name, Token: token, TokenType: tt, ObtainedAt: now}
 	if r.ExpiresIn.Set {
 		secs, ok := parseSeconds(r.ExpiresIn.Value)
 		if !ok {
 			return nil, platform.Malformed("expires_in", "\"expires_in\" is not a number of seconds")
 		}
 		s.ExpiresAt = now.Add(time.Duration(secs) * time.Second)
-	} else if claims, err := jwtclaims.Parse(s.Token); err == nil {
-		if exp, ok := jwtclaims.Expiry(claims); ok {
-			s.ExpiresAt = exp
-		}
+	} else if exp, ok := jwtclaims.TokenExpiry(token); ok {
+		s.ExpiresAt = exp
 	}
+	s.Headers = map[string]string{"Authorization": s.AuthorizationHeader()}
 	return s, nil
 }
 
@@ -197,35 +217,47 @@ func escapeSegment(s string) string {
 	return strings.ReplaceAll(url.PathEscape(s), "@", "%40")
 }
 
-// Profile reads a user's profile with a token.
-func Profile(ctx context.Context, c *httpx.Client, baseURL, login, token string) (*platform.Profile, error) {
-	resp, err := c.Do(ctx, &httpx.Request{
-		Method: http.MethodGet,
-		URL:    platform.NormalizeBaseURL(baseURL) + UsersPath + escapeSegment(login),
-		Header: http.Header{"Authorization": {"Bearer " + token}},
-	})
+// profile reads the user's profile with the session's token.
+func profile(ctx context.Context, c *httpx.Client, s *platform.Session, login string) (*platform.Profile, error) {
+	resp, err := c.Get(ctx, s.BaseURL+usersPath+escapeSegment(login), http.Header{"Authorization": {s.AuthorizationHeader()}})
 	if err != nil {
 		return nil, err
 	}
 	switch resp.Status {
-	case http.StatusOK:
 	case http.StatusUnauthorized:
-		return nil, &platform.Error{Kind: platform.KindTokenRejected, Status: resp.Status, Attempts: resp.Attempts,
-			Detail: "the users endpoint refused the new token (HTTP 401)"}
+		return nil, resp.Error(platform.KindTokenRejected, "the users endpoint refused the new token (HTTP 401)")
 	case http.StatusForbidden:
-		return nil, &platform.Error{Kind: platform.KindForbidden, Status: resp.Status, Attempts: resp.Attempts,
-			Detail: "the account may not read its own user record (HTTP 403)"}
+		return nil, resp.Error(platform.KindForbidden, "the account may not read its own user record (HTTP 403)")
 	case http.StatusNotFound:
-		return nil, &platform.Error{Kind: platform.KindNotFound, Status: resp.Status, Attempts: resp.Attempts,
-			Detail: "the user record was not found (HTTP 404)"}
-	default:
-		return nil, &platform.Error{Kind: platform.KindUnexpectedStatus, Status: resp.Status, Attempts: resp.Attempts}
+		return nil, resp.Error(platform.KindNotFound, "the user record was not found (HTTP 404)")
 	}
-	return DecodeUser(resp.Body, resp.Header.Get("Content-Type"))
+	if err := resp.Check(httpx.Expect{Path: usersPath + "{login}"}); err != nil {
+		return nil, err
+	}
+	return decodeUser(resp.Body, resp.Header.Get("Content-Type"))
 }
 
-// DecodeUser decodes a v3 user object into a Profile, dropping its password.
-func DecodeUser(body []byte, contentType string) (*platform.Profile, error) {
+// user is the v3 user object. It deliberately has no Password field: the
+// API returns one, and it must never be decoded, kept or surfaced.
+type user struct {
+	UserID           wire.FlexString   `json:"userId"`
+	Login            string            `json:"login"`
+	Active           bool              `json:"active"`
+	SuperUser        bool              `json:"superUser"`
+	Staff            bool              `json:"staff"`
+	Domain           string            `json:"domain"`
+	ExpirationDate   wire.FlexString   `json:"expirationDate"`
+	CreationDate     wire.FlexString   `json:"creationDate"`
+	Roles            []string          `json:"roles"`
+	Permissions      []string          `json:"permissions"`
+	FullName         string            `json:"fullName"`
+	Properties       map[string]string `json:"properties"`
+	SecurityPolicyID wire.FlexString   `json:"securityPolicyId"`
+	Email            string            `json:"email"`
+}
+
+// decodeUser decodes a v3 user object into a Profile, dropping its password.
+func decodeUser(body []byte, contentType string) (*platform.Profile, error) {
 	var u user
 	if err := wire.DecodeJSON(body, contentType, &u); err != nil {
 		return nil, err
@@ -252,17 +284,17 @@ func DecodeUser(body []byte, contentType string) (*platform.Profile, error) {
 		Email:       email,
 		Roles:       append([]string(nil), u.Roles...),
 		Permissions: perms,
-		Coiote: &platform.CoioteExtras{
-			Login:            u.Login,
-			Domain:           u.Domain,
-			Active:           u.Active,
-			SuperUser:        u.SuperUser,
-			Staff:            u.Staff,
-			FullName:         u.FullName,
-			ExpirationDate:   u.ExpirationDate.Value,
-			CreationDate:     u.CreationDate.Value,
-			SecurityPolicyID: u.SecurityPolicyID.Value,
-			Properties:       props,
+		Extras: map[string]any{
+			"login":              u.Login,
+			"domain":             u.Domain,
+			"active":             u.Active,
+			"super_user":         u.SuperUser,
+			"staff":              u.Staff,
+			"full_name":          u.FullName,
+			"expiration_date":    u.ExpirationDate.Value,
+			"creation_date":      u.CreationDate.Value,
+			"security_policy_id": u.SecurityPolicyID.Value,
+			"properties":         props,
 		},
 	}, nil
 }

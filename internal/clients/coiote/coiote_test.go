@@ -1,4 +1,4 @@
-package coiote_test
+package coiote
 
 import (
 	"encoding/json"
@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"reflect"
 	"strings"
 	"sync"
@@ -15,8 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/iotauth/terraform-provider-iotauth/internal/clients/coiote"
-	"github.com/iotauth/terraform-provider-iotauth/internal/clients/httpx"
+	"github.com/iotauth/terraform-provider-iotauth/internal/clients/clienttest"
 	"github.com/iotauth/terraform-provider-iotauth/internal/clients/platform"
 )
 
@@ -26,15 +24,6 @@ const (
 	profilePassword  = "PROFILE-PASSWORD-must-never-surface-1a2b3c"
 	testClientSecret = "iam-client-secret-9z8y7x"
 )
-
-func readFixture(tb testing.TB, name string) []byte {
-	tb.Helper()
-	b, err := os.ReadFile("testdata/" + name)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return b
-}
 
 // fakeCoiote is a Coiote installation: the password grant, the IAM token
 // endpoint and the users endpoint, with knobs for the failure cases.
@@ -59,7 +48,7 @@ type fakeCoiote struct {
 
 func (f *fakeCoiote) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
-	case r.Method == http.MethodPost && r.URL.Path == coiote.PasswordGrantPath,
+	case r.Method == http.MethodPost && r.URL.Path == "/api/auth/oauth_password",
 		r.Method == http.MethodPost && strings.HasPrefix(r.URL.Path, "/iam/realms/"):
 		if strings.HasPrefix(r.URL.Path, "/iam/") {
 			f.iam.Add(1)
@@ -83,7 +72,7 @@ func (f *fakeCoiote) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(status)
 		_, _ = io.WriteString(w, body)
-	case r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, coiote.UsersPath):
+	case r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/api/coiotedm/v3/users/"):
 		n := f.profiles.Add(1)
 		f.mu.Lock()
 		f.rawPaths = append(f.rawPaths, r.URL.EscapedPath())
@@ -101,7 +90,7 @@ func (f *fakeCoiote) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		body := f.userBody
 		if body == "" {
-			body = string(readFixture(f.t, "user.json"))
+			body = string(clienttest.ReadFixture(f.t, "user.json"))
 		}
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = io.WriteString(w, body)
@@ -119,37 +108,20 @@ func start(t *testing.T, f *fakeCoiote) *httptest.Server {
 	return srv
 }
 
-func client(t *testing.T) *httpx.Client {
-	t.Helper()
-	c, err := httpx.New(httpx.Config{Timeout: 2 * time.Second, MaxRetries: 2, BackoffMin: time.Millisecond, RetryMaxWait: 50 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(c.CloseIdleConnections)
-	return c
-}
-
 func creds(base string) platform.Credentials {
-	return platform.Credentials{Platform: platform.Coiote, BaseURL: base, Username: testLogin, Password: testPassword}
+	return platform.Credentials{Platform: info.Name, BaseURL: base, Username: testLogin, Password: testPassword}
 }
 
+// wantErr checks an error of Login. op is the operation this package
+// names ("" for the login itself: the clients package calls it "login"
+// when it adds the platform and the user).
 func wantErr(t *testing.T, err error, kind platform.Kind, status, attempts int, op string) *platform.Error {
 	t.Helper()
-	e, ok := platform.AsError(err)
-	if !ok {
-		t.Fatalf("err = %v (%T), want *platform.Error", err, err)
+	e := clienttest.WantError(t, err, kind, status, attempts)
+	if e.Op != op {
+		t.Errorf("Op = %q, want %q", e.Op, op)
 	}
-	if e.Kind != kind || e.Status != status || e.Attempts != attempts || e.Op != op {
-		t.Fatalf("got Kind=%v Status=%d Attempts=%d Op=%q (%v); want %v %d %d %q", e.Kind, e.Status, e.Attempts, e.Op, e, kind, status, attempts, op)
-	}
-	if e.Platform != platform.Coiote {
-		t.Errorf("Platform = %q", e.Platform)
-	}
-	for _, secret := range []string{testPassword, testClientSecret, profilePassword, "coiote-token-"} {
-		if strings.Contains(e.Error(), secret) {
-			t.Errorf("message holds %q: %v", secret, e)
-		}
-	}
+	clienttest.NoSecret(t, err, testPassword, testClientSecret, profilePassword, "coiote-token-")
 	return e
 }
 
@@ -157,7 +129,7 @@ func TestLoginPasswordGrantAndProfile(t *testing.T) {
 	f := &fakeCoiote{}
 	srv := start(t, f)
 	before := time.Now()
-	s, err := coiote.Login(t.Context(), client(t), creds(srv.URL+"/"))
+	s, err := Platform{}.Login(t.Context(), clienttest.Client(t), creds(srv.URL+"/"))
 	if err != nil {
 		t.Fatalf("Login: %v", err)
 	}
@@ -180,7 +152,7 @@ func TestLoginPasswordGrantAndProfile(t *testing.T) {
 		t.Errorf("Authorization = %q", f.authHeaders[0])
 	}
 
-	if s.Platform != platform.Coiote || s.Token != "coiote-token-1" || s.TokenType != "Bearer" || s.Username != testLogin || s.BaseURL != srv.URL {
+	if s.Platform != "coiote" || s.Token != "coiote-token-1" || s.TokenType != "Bearer" || s.Username != testLogin || s.BaseURL != srv.URL {
 		t.Errorf("session = %s token %q base %q", s, s.Token, s.BaseURL)
 	}
 	if d := s.ExpiresAt.Sub(before); d < 299*time.Second || d > 301*time.Second {
@@ -201,24 +173,23 @@ func TestLoginPasswordGrantAndProfile(t *testing.T) {
 	if !reflect.DeepEqual(p.Permissions, wantPerms) {
 		t.Errorf("Permissions = %#v", p.Permissions)
 	}
-	ex := p.Coiote
-	wantEx := &platform.CoioteExtras{
-		Login: testLogin, Domain: "/IoT/acme/", Active: true, FullName: "Ops Team",
-		ExpirationDate: "2030-01-01T00:00:00Z", CreationDate: "1700000000000", SecurityPolicyID: "7",
-		Properties: map[string]string{"team": "platform", "region": "eu"},
+	wantEx := map[string]any{
+		"login": testLogin, "domain": "/IoT/acme/", "active": true, "super_user": false, "staff": false,
+		"full_name": "Ops Team", "expiration_date": "2030-01-01T00:00:00Z", "creation_date": "1700000000000",
+		"security_policy_id": "7", "properties": map[string]string{"team": "platform", "region": "eu"},
 	}
-	if !reflect.DeepEqual(ex, wantEx) {
-		t.Errorf("extras = %+v, want %+v", ex, wantEx)
+	if !reflect.DeepEqual(p.Extras, wantEx) {
+		t.Errorf("extras = %+v, want %+v", p.Extras, wantEx)
 	}
-	if p.Monogoto != nil || p.Bienport != nil {
-		t.Error("other platforms' extras set")
+	if !reflect.DeepEqual(s.Headers, map[string]string{"Authorization": "Bearer coiote-token-1"}) {
+		t.Errorf("Headers = %v", s.Headers)
 	}
 }
 
 func TestProfilePasswordNeverSurfaces(t *testing.T) {
 	f := &fakeCoiote{}
 	srv := start(t, f)
-	s, err := coiote.Login(t.Context(), client(t), creds(srv.URL))
+	s, err := Platform{}.Login(t.Context(), clienttest.Client(t), creds(srv.URL))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -227,26 +198,27 @@ func TestProfilePasswordNeverSurfaces(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, out := range []string{
-		fmt.Sprintf("%#v", s.Profile), fmt.Sprintf("%+v", s.Profile), fmt.Sprintf("%#v", *s.Profile.Coiote),
+		fmt.Sprintf("%#v", s.Profile), fmt.Sprintf("%+v", s.Profile), fmt.Sprintf("%#v", s.Profile.Extras),
 		fmt.Sprintf("%v", s), fmt.Sprintf("%#v", s), string(js),
 	} {
 		if strings.Contains(out, profilePassword) {
 			t.Errorf("the profile's password surfaced: %s", out)
 		}
 	}
-	for k, v := range s.Profile.Coiote.Properties {
+	props, _ := s.Profile.Extras["properties"].(map[string]string)
+	for k, v := range props {
 		if strings.Contains(k+v, profilePassword) {
 			t.Errorf("password in properties")
 		}
 	}
-	// And DecodeUser alone.
-	p, err := coiote.DecodeUser(readFixture(t, "user.json"), "application/json")
+	// And decodeUser alone.
+	p, err := decodeUser(clienttest.ReadFixture(t, "user.json"), "application/json")
 	if err != nil {
 		t.Fatal(err)
 	}
 	pj, _ := json.Marshal(p)
-	if strings.Contains(fmt.Sprintf("%#v %#v", p, *p.Coiote)+string(pj), profilePassword) {
-		t.Error("DecodeUser kept the password")
+	if strings.Contains(fmt.Sprintf("%#v %#v", p, p.Extras)+string(pj), profilePassword) {
+		t.Error("decodeUser kept the password")
 	}
 }
 
@@ -264,15 +236,17 @@ func TestProfilePathEscaping(t *testing.T) {
 		t.Run(login, func(t *testing.T) {
 			f := &fakeCoiote{userBody: `{"login":` + jsonQuote(login) + `}`}
 			srv := start(t, f)
-			p, err := coiote.Profile(t.Context(), client(t), srv.URL, login, "tok")
+			cr := creds(srv.URL)
+			cr.Username = login
+			s, err := Platform{}.Login(t.Context(), clienttest.Client(t), cr)
 			if err != nil {
-				t.Fatalf("Profile: %v", err)
+				t.Fatalf("Login: %v", err)
 			}
 			if f.rawPaths[0] != want {
 				t.Errorf("path = %q, want %q", f.rawPaths[0], want)
 			}
-			if p.UserName != login {
-				t.Errorf("UserName = %q", p.UserName)
+			if s.Profile.UserName != login {
+				t.Errorf("UserName = %q", s.Profile.UserName)
 			}
 		})
 	}
@@ -286,7 +260,7 @@ func jsonQuote(s string) string {
 func TestProfile401OnceLogsInAgain(t *testing.T) {
 	f := &fakeCoiote{profile401: 1}
 	srv := start(t, f)
-	s, err := coiote.Login(t.Context(), client(t), creds(srv.URL))
+	s, err := Platform{}.Login(t.Context(), clienttest.Client(t), creds(srv.URL))
 	if err != nil {
 		t.Fatalf("Login: %v", err)
 	}
@@ -307,11 +281,8 @@ func TestProfile401OnceLogsInAgain(t *testing.T) {
 func TestProfile401TwiceIsTokenRejected(t *testing.T) {
 	f := &fakeCoiote{profile401: 100}
 	srv := start(t, f)
-	_, err := coiote.Login(t.Context(), client(t), creds(srv.URL))
+	_, err := Platform{}.Login(t.Context(), clienttest.Client(t), creds(srv.URL))
 	e := wantErr(t, err, platform.KindTokenRejected, 401, 1, "profile request")
-	if e.User != testLogin {
-		t.Errorf("User = %q", e.User)
-	}
 	if e.Detail != "the users endpoint refused two freshly issued tokens (HTTP 401)" {
 		t.Errorf("Detail = %q", e.Detail)
 	}
@@ -333,7 +304,7 @@ func TestProfileOtherFailures(t *testing.T) {
 		t.Run(fmt.Sprint(tc.code), func(t *testing.T) {
 			f := &fakeCoiote{profileCode: tc.code}
 			srv := start(t, f)
-			_, err := coiote.Login(t.Context(), client(t), creds(srv.URL))
+			_, err := Platform{}.Login(t.Context(), clienttest.Client(t), creds(srv.URL))
 			_ = wantErr(t, err, tc.kind, tc.code, 1, "profile request")
 			if f.logins.Load() != 1 || f.profiles.Load() != 1 {
 				t.Errorf("logins %d, profiles %d", f.logins.Load(), f.profiles.Load())
@@ -342,7 +313,7 @@ func TestProfileOtherFailures(t *testing.T) {
 	}
 	f := &fakeCoiote{userBody: `{"userId":1}`}
 	srv := start(t, f)
-	_, err := coiote.Login(t.Context(), client(t), creds(srv.URL))
+	_, err := Platform{}.Login(t.Context(), clienttest.Client(t), creds(srv.URL))
 	e := wantErr(t, err, platform.KindMalformed, 0, 0, "profile request")
 	if e.Field != "login" {
 		t.Errorf("Field = %q", e.Field)
@@ -354,10 +325,10 @@ func TestLogin4xxIsBadCredentials(t *testing.T) {
 		t.Run(fmt.Sprint(code), func(t *testing.T) {
 			f := &fakeCoiote{tokenStatus: code, tokenBody: `{"error":"invalid_grant","error_description":"incorrect credentials for ` + testPassword + `"}`}
 			srv := start(t, f)
-			_, err := coiote.Login(t.Context(), client(t), creds(srv.URL))
-			e := wantErr(t, err, platform.KindBadCredentials, code, 1, "login")
-			if e.User != testLogin {
-				t.Errorf("User = %q", e.User)
+			_, err := Platform{}.Login(t.Context(), clienttest.Client(t), creds(srv.URL))
+			e := wantErr(t, err, platform.KindBadCredentials, code, 1, "")
+			if want := fmt.Sprintf("the platform refused the user name and password (HTTP %d)", code); e.Detail != want {
+				t.Errorf("Detail = %q, want %q", e.Detail, want)
 			}
 			if f.logins.Load() != 1 || f.profiles.Load() != 0 {
 				t.Errorf("logins %d, profiles %d; want exactly 1 and 0", f.logins.Load(), f.profiles.Load())
@@ -381,8 +352,8 @@ func TestLoginOtherStatuses(t *testing.T) {
 		t.Run(fmt.Sprint(tc.status), func(t *testing.T) {
 			f := &fakeCoiote{tokenStatus: tc.status, tokenBody: "{}"}
 			srv := start(t, f)
-			_, err := coiote.Login(t.Context(), client(t), creds(srv.URL))
-			_ = wantErr(t, err, tc.kind, tc.status, tc.attempts, "login")
+			_, err := Platform{}.Login(t.Context(), clienttest.Client(t), creds(srv.URL))
+			_ = wantErr(t, err, tc.kind, tc.status, tc.attempts, "")
 			if int(f.logins.Load()) != tc.attempts {
 				t.Errorf("%d token requests, want %d", f.logins.Load(), tc.attempts)
 			}
@@ -405,7 +376,7 @@ func TestLoginExpiresInForms(t *testing.T) {
 			f := &fakeCoiote{tokenStatus: tc.status, tokenBody: tc.body}
 			srv := start(t, f)
 			before := time.Now()
-			s, err := coiote.Login(t.Context(), client(t), creds(srv.URL))
+			s, err := Platform{}.Login(t.Context(), clienttest.Client(t), creds(srv.URL))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -422,9 +393,9 @@ func TestLoginExpiresInForms(t *testing.T) {
 func TestClientCredentialsGrant(t *testing.T) {
 	f := &fakeCoiote{tokenStatus: 200, tokenBody: `{"access_token":"iam-token","token_type":"Bearer","expires_in":300,"refresh_expires_in":0,"scope":"profile"}`}
 	srv := start(t, f)
-	cr := platform.Credentials{Platform: platform.Coiote, BaseURL: srv.URL, ClientID: "svc-terraform", ClientSecret: testClientSecret}
+	cr := platform.Credentials{Platform: info.Name, BaseURL: srv.URL, ClientID: "svc-terraform", ClientSecret: testClientSecret}
 	before := time.Now()
-	s, err := coiote.Login(t.Context(), client(t), cr)
+	s, err := Platform{}.Login(t.Context(), clienttest.Client(t), cr)
 	if err != nil {
 		t.Fatalf("Login: %v", err)
 	}
@@ -438,8 +409,14 @@ func TestClientCredentialsGrant(t *testing.T) {
 	if !reflect.DeepEqual(f.forms[0], want) || f.ctypes[0] != "application/x-www-form-urlencoded" {
 		t.Errorf("form = %v (%s)", f.forms[0], f.ctypes[0])
 	}
-	if s.Token != "iam-token" || s.Username != "svc-terraform" || s.Profile.UserName != "svc-terraform" || s.Profile.Coiote == nil {
+	// No user record: an extras map without keys (every extra is null,
+	// active and staff included: they are unknown, not false).
+	if s.Token != "iam-token" || s.Username != "svc-terraform" || s.Profile.UserName != "svc-terraform" ||
+		s.Profile.Extras == nil || len(s.Profile.Extras) != 0 {
 		t.Errorf("session %q %q %+v", s.Token, s.Username, s.Profile)
+	}
+	if !reflect.DeepEqual(s.Headers, map[string]string{"Authorization": "Bearer iam-token"}) {
+		t.Errorf("Headers = %v", s.Headers)
 	}
 	if d := s.ExpiresAt.Sub(before); d < 299*time.Second || d > 301*time.Second {
 		t.Errorf("ExpiresAt - now = %v", d)
@@ -448,8 +425,8 @@ func TestClientCredentialsGrant(t *testing.T) {
 	// A custom realm is escaped as one path segment.
 	f2 := &fakeCoiote{tokenStatus: 200, tokenBody: `{"access_token":"x","expires_in":60}`}
 	srv2 := start(t, f2)
-	cr.BaseURL, cr.Realm = srv2.URL, "acme realm/1"
-	if _, err := coiote.ClientCredentials(t.Context(), client(t), cr); err != nil {
+	cr.BaseURL, cr.Options = srv2.URL, map[string]string{"realm": "acme realm/1"}
+	if _, err := (Platform{}).Login(t.Context(), clienttest.Client(t), cr); err != nil {
 		t.Fatal(err)
 	}
 	if f2.iamPaths[0] != "/iam/realms/acme%20realm%2F1/protocol/openid-connect/token" {
@@ -459,17 +436,20 @@ func TestClientCredentialsGrant(t *testing.T) {
 	// A refused secret is bad credentials, reported for the client ID.
 	f3 := &fakeCoiote{tokenStatus: 401, tokenBody: `{"error":"unauthorized_client"}`}
 	srv3 := start(t, f3)
-	cr.BaseURL, cr.Realm = srv3.URL, ""
-	_, err = coiote.Login(t.Context(), client(t), cr)
+	cr.BaseURL, cr.Options = srv3.URL, nil
+	_, err = Platform{}.Login(t.Context(), clienttest.Client(t), cr)
 	e := wantErr(t, err, platform.KindBadCredentials, 401, 1, "service account login")
-	if e.User != "svc-terraform" {
-		t.Errorf("User = %q", e.User)
+	if e.Detail != "the platform refused the client ID and secret (HTTP 401)" {
+		t.Errorf("Detail = %q", e.Detail)
+	}
+	if f3.iamPaths[0] != "/iam/realms/coiote-cloud/protocol/openid-connect/token" {
+		t.Errorf("path without a realm = %q", f3.iamPaths[0])
 	}
 }
 
 func TestDecodeToken(t *testing.T) {
 	now := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
-	s, err := coiote.DecodeToken(readFixture(t, "seed002_token.json"), "application/json", now)
+	s, err := decodeToken(clienttest.ReadFixture(t, "seed002_token.json"), "application/json", now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -479,14 +459,14 @@ func TestDecodeToken(t *testing.T) {
 
 	// Without expires_in, the JWT exp is used; an opaque token stays unknown.
 	jwtTok := "eyJhbGciOiJub25lIn0.eyJleHAiOjE3NjM5MTY4MTd9."
-	s, err = coiote.DecodeToken([]byte(`{"access_token":"`+jwtTok+`","token_type":"MAC"}`), "", now)
+	s, err = decodeToken([]byte(`{"access_token":"`+jwtTok+`","token_type":"MAC"}`), "", now)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if s.ExpiresAt.Unix() != 1763916817 || s.TokenType != "MAC" {
 		t.Errorf("ExpiresAt = %v, TokenType = %q", s.ExpiresAt, s.TokenType)
 	}
-	s, err = coiote.DecodeToken([]byte(`{"access_token":"opaque","expires_in":null}`), "", now)
+	s, err = decodeToken([]byte(`{"access_token":"opaque","expires_in":null}`), "", now)
 	if err != nil || !s.ExpiresAt.IsZero() {
 		t.Errorf("opaque: %v, %v", s, err)
 	}
@@ -503,35 +483,28 @@ func TestDecodeToken(t *testing.T) {
 		{`<html></html>`, ""},
 	}
 	for _, tc := range bad {
-		_, err := coiote.DecodeToken([]byte(tc.body), "application/json", now)
-		e, ok := platform.AsError(err)
-		if !ok || e.Kind != platform.KindMalformed || e.Field != tc.field {
-			t.Errorf("%s: err = %v (field %q), want Malformed field %q", tc.body, err, fieldOf(e), tc.field)
+		_, err := decodeToken([]byte(tc.body), "application/json", now)
+		if e := clienttest.Malformed(t, err); e.Field != tc.field {
+			t.Errorf("%s: err = %v (field %q), want field %q", tc.body, err, e.Field, tc.field)
 		}
 	}
 }
 
-func fieldOf(e *platform.Error) string {
-	if e == nil {
-		return ""
-	}
-	return e.Field
-}
-
 func TestDecodeUserVariants(t *testing.T) {
-	p, err := coiote.DecodeUser([]byte(`{"login":"svc","email":"svc@acme.example","userId":42,"securityPolicyId":null,"roles":null,"properties":null}`), "application/json")
+	p, err := decodeUser([]byte(`{"login":"svc","email":"svc@acme.example","userId":42,"securityPolicyId":null,"roles":null,"properties":null}`), "application/json")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.Email != "svc@acme.example" || p.UserID != "42" || p.Roles != nil || len(p.Permissions) != 0 || p.Coiote.Properties == nil {
-		t.Errorf("profile = %+v %+v", p, p.Coiote)
+	if props, ok := p.Extras["properties"].(map[string]string); p.Email != "svc@acme.example" || p.UserID != "42" || p.Roles != nil ||
+		len(p.Permissions) != 0 || !ok || props == nil {
+		t.Errorf("profile = %+v", p)
 	}
-	p, err = coiote.DecodeUser([]byte(`{"login":"nomail"}`), "")
+	p, err = decodeUser([]byte(`{"login":"nomail"}`), "")
 	if err != nil || p.Email != "" {
 		t.Errorf("login without @: %+v %v", p, err)
 	}
 	for _, body := range []string{`{}`, `{"login":""}`, `{"login":5}`, `{"login":"x","roles":"admin"}`, `[]`, ``} {
-		_, err := coiote.DecodeUser([]byte(body), "application/json")
+		_, err := decodeUser([]byte(body), "application/json")
 		if e, ok := platform.AsError(err); !ok || e.Kind != platform.KindMalformed {
 			t.Errorf("%s: err = %v", body, err)
 		}

@@ -1,4 +1,4 @@
-package coiote_test
+package coiote
 
 import (
 	"bytes"
@@ -9,24 +9,10 @@ import (
 	"time"
 
 	"github.com/iotauth/terraform-provider-iotauth/internal/clients/clienttest"
-	"github.com/iotauth/terraform-provider-iotauth/internal/clients/coiote"
-	"github.com/iotauth/terraform-provider-iotauth/internal/clients/platform"
 )
 
-// assertMalformed checks a decoder's failure.
-func assertMalformed(t *testing.T, body []byte, decode func([]byte) error, err error) {
-	t.Helper()
-	e, ok := platform.AsError(err)
-	if !ok || e.Kind != platform.KindMalformed {
-		t.Fatalf("error %T %v, want a KindMalformed *platform.Error", err, err)
-	}
-	if v := clienttest.Echoed(body, decode); v != "" {
-		t.Fatalf("message %q echoes %q from the body", e.Error(), v)
-	}
-}
-
 func FuzzDecodeToken(f *testing.F) {
-	f.Add(readFixture(f, "seed002_token.json"))
+	f.Add(clienttest.ReadFixture(f, "seed002_token.json"))
 	for _, s := range []string{
 		`{"access_token":"your_access_token","token_type":"Bearer","expires_in":"number_of_seconds"}`,
 		`{"access_token":"a","expires_in":300}`, `{"access_token":"a","expires_in":"3e2"}`,
@@ -38,16 +24,16 @@ func FuzzDecodeToken(f *testing.F) {
 	}
 	now := time.Date(2025, 11, 23, 16, 53, 37, 0, time.UTC)
 	f.Fuzz(func(t *testing.T, body []byte) {
-		s, err := coiote.DecodeToken(body, "application/json", now)
+		s, err := decodeToken(body, "application/json", now)
 		if err != nil {
-			if s != nil {
-				t.Fatal("session returned with an error")
-			}
-			assertMalformed(t, body, func(b []byte) error { _, err := coiote.DecodeToken(b, "", now); return err }, err)
+			clienttest.DecodeFailed(t, body, func(b []byte) error { _, err := decodeToken(b, "", now); return err }, s != nil, err)
 			return
 		}
-		if s.Token == "" || s.Token != strings.TrimSpace(s.Token) || s.TokenType == "" || s.Platform != platform.Coiote {
+		if s.Token == "" || s.Token != strings.TrimSpace(s.Token) || s.TokenType == "" || s.Platform != "coiote" {
 			t.Fatalf("session token %q type %q platform %q", s.Token, s.TokenType, s.Platform)
+		}
+		if h := s.Headers["Authorization"]; len(s.Headers) != 1 || h != s.AuthorizationHeader() {
+			t.Fatalf("Headers = %q", s.Headers)
 		}
 		if !s.ObtainedAt.Equal(now) {
 			t.Fatalf("ObtainedAt = %v", s.ObtainedAt)
@@ -59,7 +45,7 @@ func FuzzDecodeToken(f *testing.F) {
 }
 
 func FuzzDecodeUser(f *testing.F) {
-	f.Add(readFixture(f, "user.json"))
+	f.Add(clienttest.ReadFixture(f, "user.json"))
 	for _, s := range []string{
 		`{"login":"ops@acme.example","password":"hunter2hunter2"}`,
 		`{"login":"a","properties":{"password":"in-properties-123"},"roles":["r"],"permissions":["p","p"]}`,
@@ -69,15 +55,12 @@ func FuzzDecodeUser(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		p, err := coiote.DecodeUser(body, "application/json")
+		p, err := decodeUser(body, "application/json")
 		if err != nil {
-			if p != nil {
-				t.Fatal("profile returned with an error")
-			}
-			assertMalformed(t, body, func(b []byte) error { _, err := coiote.DecodeUser(b, ""); return err }, err)
+			clienttest.DecodeFailed(t, body, func(b []byte) error { _, err := decodeUser(b, ""); return err }, p != nil, err)
 			return
 		}
-		if p.UserName == "" || p.Coiote == nil || p.Coiote.Login != p.UserName || p.Permissions == nil {
+		if p.UserName == "" || p.Extras["login"] != p.UserName || len(p.Extras) != len(info.ProfileFields) || p.Permissions == nil {
 			t.Fatalf("profile = %+v", p)
 		}
 		// The user object's password is never kept: it may show only where
@@ -89,7 +72,7 @@ func FuzzDecodeUser(f *testing.F) {
 			return
 		}
 		js, _ := json.Marshal(p)
-		out := fmt.Sprintf("%#v %#v", *p, *p.Coiote) + string(js)
+		out := fmt.Sprintf("%#v %#v", *p, p.Extras) + string(js)
 		for k, v := range top {
 			pw, ok := v.(string)
 			if !strings.EqualFold(k, "password") || !ok || len(pw) < 8 || !strings.Contains(out, pw) {

@@ -6,9 +6,15 @@
 //
 // The retry loop is our own rather than go-retryablehttp: the rules here
 // (never retry a 4xx, stop instead of sleeping when Retry-After exceeds the
-// cap, count attempts into the typed error, a total time budget, a body-size
-// limit that is not retried) would need as much code around that library as
-// the loop itself, and its default logger prints full URLs.
+// cap, count attempts into the typed error, a body-size limit that is not
+// retried) would need as much code around that library as the loop itself,
+// and its default logger prints full URLs.
+//
+// There is no separate total time budget: every attempt is bounded by
+// Timeout and every wait by RetryMaxWait, so a request takes at most
+// (MaxRetries+1)*Timeout + MaxRetries*RetryMaxWait, and the error of a
+// request that gives up names the setting that stopped it (the request
+// timeout, the number of attempts, or the cap on a wait).
 package httpx
 
 import (
@@ -35,7 +41,6 @@ const (
 	DefaultTimeout          = 30 * time.Second
 	DefaultMaxRetries       = 3
 	DefaultRetryMaxWait     = 30 * time.Second
-	DefaultMaxElapsed       = 2 * time.Minute
 	DefaultMaxResponseBytes = 1 << 20 // 1 MiB
 	DefaultBackoffMin       = 250 * time.Millisecond
 )
@@ -52,9 +57,6 @@ type Config struct {
 	// Retry-After asks for longer, the client stops and reports it. Zero
 	// means DefaultRetryMaxWait.
 	RetryMaxWait time.Duration
-	// MaxElapsed bounds the whole request including every retry. Zero
-	// means DefaultMaxElapsed.
-	MaxElapsed time.Duration
 	// BackoffMin is the first wait between attempts without Retry-After;
 	// it doubles with each retry (with jitter) up to RetryMaxWait.
 	BackoffMin time.Duration
@@ -103,9 +105,6 @@ func New(cfg Config) (*Client, error) {
 	}
 	if cfg.RetryMaxWait <= 0 {
 		cfg.RetryMaxWait = DefaultRetryMaxWait
-	}
-	if cfg.MaxElapsed <= 0 {
-		cfg.MaxElapsed = DefaultMaxElapsed
 	}
 	if cfg.BackoffMin <= 0 {
 		cfg.BackoffMin = DefaultBackoffMin
@@ -160,12 +159,6 @@ func New(cfg Config) (*Client, error) {
 	return c, nil
 }
 
-// Config returns the effective configuration.
-func (c *Client) Config() Config { return c.cfg }
-
-// CloseIdleConnections releases pooled connections.
-func (c *Client) CloseIdleConnections() { c.http.CloseIdleConnections() }
-
 // errTooManyRedirects ends a redirect loop; classify reports it as
 // KindRedirect, which is not retried.
 var errTooManyRedirects = errors.New("too many redirects")
@@ -202,28 +195,23 @@ type Response struct {
 
 // Do sends req, retrying network errors, 429 and 5xx (501 excepted) within
 // the configured bounds. It returns the response for any other status (the
-// caller interprets 4xx); it returns a *platform.Error (without platform,
-// user or operation: callers Annotate it) when no usable answer arrived.
+// caller interprets 4xx, see Check); it returns a *platform.Error (without
+// platform, user or operation: the clients package annotates it) when no
+// usable answer arrived.
 func (c *Client) Do(ctx context.Context, req *Request) (*Response, error) {
 	u, err := url.Parse(req.URL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, &platform.Error{Kind: platform.KindInvalidConfig, Detail: "the base URL is not an absolute http(s) URL"}
 	}
-	start := time.Now()
-	// No attempt may run past the total budget, however long its own
-	// timeout.
-	deadline := start.Add(c.cfg.MaxElapsed)
-	var lastErr *platform.Error
 	for attempt := 1; ; attempt++ {
-		resp, aerr := c.attempt(ctx, req, u, attempt, deadline)
+		resp, aerr := c.attempt(ctx, req, u, attempt)
 		if aerr == nil {
 			resp.Attempts = attempt
 			return resp, nil
 		}
 		aerr.Attempts = attempt
-		lastErr = aerr
 		if ctx.Err() != nil || !retryable(aerr) || attempt > c.cfg.MaxRetries {
-			return nil, lastErr
+			return nil, aerr
 		}
 		wait := c.backoff(attempt)
 		if aerr.RetryAfter > 0 {
@@ -234,25 +222,14 @@ func (c *Client) Do(ctx context.Context, req *Request) (*Response, error) {
 			}
 			wait = aerr.RetryAfter
 		}
-		if time.Since(start)+wait > c.cfg.MaxElapsed {
-			aerr.Detail = joinDetail(aerr.Detail, fmt.Sprintf("gave up: the %s total retry budget would be exceeded", c.cfg.MaxElapsed))
-			return nil, aerr
-		}
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return nil, lastErr
+			return nil, aerr
 		case <-t.C:
 		}
 	}
-}
-
-func joinDetail(a, b string) string {
-	if a == "" {
-		return b
-	}
-	return a + "; " + b
 }
 
 // retryable reports whether another attempt may help.
@@ -264,30 +241,23 @@ func retryable(e *platform.Error) bool {
 	return false
 }
 
+// backoff is the wait before retry number attempt when the platform did
+// not say how long to wait: BackoffMin doubled with each retry, plus up to
+// 25% jitter so that parallel provider processes spread out, and never
+// more than RetryMaxWait (the documented cap on one wait).
 func (c *Client) backoff(attempt int) time.Duration {
 	d := c.cfg.BackoffMin << (attempt - 1)
 	if d <= 0 || d > c.cfg.RetryMaxWait {
 		d = c.cfg.RetryMaxWait
 	}
-	// Up to 25% jitter so that parallel provider processes spread out.
-	return d + time.Duration(rand.Int64N(int64(d)/4+1)) //nolint:gosec // G404: jitter, not security.
+	d += time.Duration(rand.Int64N(int64(d)/4 + 1)) //nolint:gosec // G404: jitter, not security.
+	return min(d, c.cfg.RetryMaxWait)
 }
 
-func (c *Client) attempt(ctx context.Context, req *Request, u *url.URL, n int, deadline time.Time) (*Response, *platform.Error) {
-	timeout := c.cfg.Timeout
-	budgetCut := false
-	if rest := time.Until(deadline); rest < timeout {
-		timeout, budgetCut = max(rest, time.Millisecond), true
-	}
-	actx, cancel := context.WithTimeout(ctx, timeout)
+func (c *Client) attempt(ctx context.Context, req *Request, u *url.URL, n int) (*Response, *platform.Error) {
+	actx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
-	classifyErr := func(err error) *platform.Error {
-		e := classify(ctx, actx, err, c.cfg.Timeout)
-		if budgetCut && e.Kind == platform.KindTimeout && ctx.Err() == nil {
-			e.Detail = fmt.Sprintf("no complete answer within the %s total retry budget", c.cfg.MaxElapsed)
-		}
-		return e
-	}
+	classifyErr := func(err error) *platform.Error { return classify(ctx, actx, err, c.cfg.Timeout) }
 
 	var body io.Reader
 	if req.Body != nil {

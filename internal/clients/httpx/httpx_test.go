@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/iotauth/terraform-provider-iotauth/internal/clients/clienttest"
 	"github.com/iotauth/terraform-provider-iotauth/internal/clients/httpx"
 	"github.com/iotauth/terraform-provider-iotauth/internal/clients/platform"
 )
@@ -34,7 +35,6 @@ func fastConfig() httpx.Config {
 		Timeout:      2 * time.Second,
 		MaxRetries:   3,
 		RetryMaxWait: time.Second,
-		MaxElapsed:   5 * time.Second,
 		BackoffMin:   2 * time.Millisecond,
 	}
 }
@@ -45,7 +45,6 @@ func newClient(t *testing.T, cfg httpx.Config) *httpx.Client {
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
-	t.Cleanup(c.CloseIdleConnections)
 	return c
 }
 
@@ -121,27 +120,10 @@ func (s *sequence) gap(i int) time.Duration {
 	return s.times[i].Sub(s.times[i-1])
 }
 
-func asErr(t *testing.T, err error) *platform.Error {
-	t.Helper()
-	if err == nil {
-		t.Fatal("no error")
-	}
-	e, ok := platform.AsError(err)
-	if !ok {
-		t.Fatalf("error %T (%v) is not a *platform.Error", err, err)
-	}
-	return e
-}
-
-func wantErr(t *testing.T, err error, kind platform.Kind, status, attempts int) *platform.Error {
-	t.Helper()
-	e := asErr(t, err)
-	if e.Kind != kind || e.Status != status || e.Attempts != attempts {
-		t.Fatalf("got Kind=%v Status=%d Attempts=%d (%v); want Kind=%v Status=%d Attempts=%d",
-			e.Kind, e.Status, e.Attempts, e, kind, status, attempts)
-	}
-	return e
-}
+var (
+	asErr   = clienttest.AsError
+	wantErr = clienttest.WantError
+)
 
 func post(url string) *httpx.Request {
 	return &httpx.Request{
@@ -149,26 +131,6 @@ func post(url string) *httpx.Request {
 		URL:    url,
 		Header: http.Header{"Content-Type": {"application/json"}, "Authorization": {"Bearer " + secretToken}},
 		Body:   []byte(`{"UserName":"demo@monogoto.io","Password":"` + secretPassword + `"}`),
-	}
-}
-
-func TestNewDefaults(t *testing.T) {
-	c := newClient(t, httpx.Config{MaxRetries: -1})
-	got := c.Config()
-	want := httpx.Config{
-		Timeout:          httpx.DefaultTimeout,
-		MaxRetries:       httpx.DefaultMaxRetries,
-		RetryMaxWait:     httpx.DefaultRetryMaxWait,
-		MaxElapsed:       httpx.DefaultMaxElapsed,
-		BackoffMin:       httpx.DefaultBackoffMin,
-		MaxResponseBytes: httpx.DefaultMaxResponseBytes,
-		UserAgent:        "terraform-provider-iotauth",
-	}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("Config() = %+v, want %+v", got, want)
-	}
-	if c0 := newClient(t, httpx.Config{}); c0.Config().MaxRetries != 0 {
-		t.Errorf("MaxRetries 0 became %d; zero must disable retries", c0.Config().MaxRetries)
 	}
 }
 
@@ -287,56 +249,63 @@ func TestNoRetriesWhenMaxRetriesZero(t *testing.T) {
 	}
 }
 
-func TestRetries5xxStopWithinMaxElapsed(t *testing.T) {
-	seq := &sequence{statuses: []int{500}}
-	srv := quietServer(t, seq, false)
-	cfg := fastConfig()
-	cfg.MaxRetries = 1000
-	cfg.BackoffMin = 10 * time.Millisecond
-	cfg.RetryMaxWait = 20 * time.Millisecond
-	cfg.MaxElapsed = 150 * time.Millisecond
-	c := newClient(t, cfg)
-	start := time.Now()
-	_, err := c.Do(t.Context(), post(srv.URL))
-	elapsed := time.Since(start)
-	e := asErr(t, err)
-	if e.Kind != platform.KindServer || e.Status != 500 {
-		t.Fatalf("got %v", e)
-	}
-	if e.Attempts < 2 || e.Attempts != seq.count() {
-		t.Errorf("Attempts = %d, server saw %d", e.Attempts, seq.count())
-	}
-	if elapsed > cfg.MaxElapsed+100*time.Millisecond {
-		t.Errorf("took %v, budget %v", elapsed, cfg.MaxElapsed)
-	}
-	if !strings.Contains(e.Detail, "total retry budget") {
-		t.Errorf("Detail = %q", e.Detail)
-	}
-}
-
-func TestHangingServerStopsWithinMaxElapsed(t *testing.T) {
+// TestTotalTimeIsBoundedBySettings: without a separate budget, a server
+// that never answers costs (MaxRetries+1) request timeouts and the waits
+// between them, and the error names the request timeout.
+func TestTotalTimeIsBoundedBySettings(t *testing.T) {
 	var n atomic.Int64
 	srv := quietServer(t, hangingHandler(t, &n), false)
 	cfg := fastConfig()
-	cfg.Timeout = 200 * time.Millisecond
-	cfg.MaxElapsed = 300 * time.Millisecond
-	cfg.MaxRetries = 5
-	c := newClient(t, cfg)
+	cfg.Timeout = 100 * time.Millisecond
+	cfg.MaxRetries = 2
+	cfg.BackoffMin = 20 * time.Millisecond
+	cfg.RetryMaxWait = 20 * time.Millisecond
 	start := time.Now()
-	_, err := c.Do(t.Context(), post(srv.URL))
+	_, err := newClient(t, cfg).Do(t.Context(), post(srv.URL))
 	elapsed := time.Since(start)
-	e := asErr(t, err)
-	if e.Kind != platform.KindTimeout {
-		t.Fatalf("Kind = %v (%v)", e.Kind, e)
+	e := wantErr(t, err, platform.KindTimeout, 0, 3)
+	if n.Load() != 3 {
+		t.Errorf("server saw %d requests, want 3", n.Load())
 	}
-	if elapsed > cfg.MaxElapsed+80*time.Millisecond {
-		t.Errorf("took %v; the whole request must end within MaxElapsed (%v)", elapsed, cfg.MaxElapsed)
+	if bound := 3*cfg.Timeout + 2*cfg.RetryMaxWait; elapsed < 3*cfg.Timeout || elapsed > bound+200*time.Millisecond {
+		t.Errorf("took %v; want about %v", elapsed, bound)
 	}
-	if int64(e.Attempts) != n.Load() || e.Attempts != 2 {
-		t.Errorf("Attempts = %d, server saw %d; want 2", e.Attempts, n.Load())
+	if e.Detail != "no complete answer within the 100ms request timeout" || !strings.Contains(e.Error(), "after 3 attempts") {
+		t.Errorf("message %q does not name the request timeout and the attempts", e.Error())
 	}
-	if !strings.Contains(e.Detail, "300ms total retry budget") {
-		t.Errorf("Detail = %q", e.Detail)
+	if strings.Contains(e.Error(), "budget") || strings.Contains(e.Hint(), "budget") {
+		t.Errorf("message or hint blames a hidden budget: %q / %q", e.Error(), e.Hint())
+	}
+	if !strings.Contains(e.Hint(), "request_timeout") {
+		t.Errorf("Hint = %q", e.Hint())
+	}
+}
+
+// TestRetryAfterWithinCapIsWaitedEveryTime: each Retry-After within
+// RetryMaxWait is honoured, however long all the waits take together; only
+// the documented settings bound a request.
+func TestRetryAfterWithinCapIsWaitedEveryTime(t *testing.T) {
+	t.Parallel()
+	seq := &sequence{statuses: []int{429, 503, 200}, header: http.Header{"Retry-After": {"1"}}}
+	srv := quietServer(t, seq, false)
+	cfg := fastConfig()
+	// Two one-second waits: far longer than every attempt's timeout put
+	// together, which is what a budget derived from the attempts alone
+	// would allow.
+	cfg.Timeout = 200 * time.Millisecond
+	cfg.MaxRetries = 2
+	cfg.RetryMaxWait = time.Second
+	resp, err := newClient(t, cfg).Do(t.Context(), post(srv.URL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.Status != 200 || resp.Attempts != 3 || seq.count() != 3 {
+		t.Fatalf("status %d, attempts %d, requests %d", resp.Status, resp.Attempts, seq.count())
+	}
+	for i := 1; i <= 2; i++ {
+		if g := seq.gap(i); g < 950*time.Millisecond {
+			t.Errorf("wait %d was %v, want the 1s the platform asked for", i, g)
+		}
 	}
 }
 
@@ -400,7 +369,6 @@ func TestCallerCancelDuringBackoff(t *testing.T) {
 	srv := quietServer(t, seq, false)
 	cfg := fastConfig()
 	cfg.RetryMaxWait = 10 * time.Second
-	cfg.MaxElapsed = 20 * time.Second
 	ctx, cancel := context.WithCancel(t.Context())
 	time.AfterFunc(50*time.Millisecond, cancel)
 	start := time.Now()

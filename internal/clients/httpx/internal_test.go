@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"reflect"
 	"strings"
 	"syscall"
 	"testing"
@@ -90,8 +91,30 @@ func TestCheckRedirect(t *testing.T) {
 	}
 }
 
+func TestNewDefaults(t *testing.T) {
+	c, err := New(Config{MaxRetries: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Config{
+		Timeout:          DefaultTimeout,
+		MaxRetries:       DefaultMaxRetries,
+		RetryMaxWait:     DefaultRetryMaxWait,
+		BackoffMin:       DefaultBackoffMin,
+		MaxResponseBytes: DefaultMaxResponseBytes,
+		UserAgent:        "terraform-provider-iotauth",
+	}
+	if !reflect.DeepEqual(c.cfg, want) {
+		t.Errorf("cfg = %+v, want %+v", c.cfg, want)
+	}
+	if c0, _ := New(Config{}); c0.cfg.MaxRetries != 0 {
+		t.Errorf("MaxRetries 0 became %d; zero must disable retries", c0.cfg.MaxRetries)
+	}
+}
+
 func TestBackoff(t *testing.T) {
 	c := &Client{cfg: Config{BackoffMin: 100 * time.Millisecond, RetryMaxWait: time.Second}}
+	// Jitter never takes a wait past RetryMaxWait, the documented cap.
 	cases := []struct {
 		attempt  int
 		min, max time.Duration
@@ -100,10 +123,10 @@ func TestBackoff(t *testing.T) {
 		{2, 200 * time.Millisecond, 250 * time.Millisecond},
 		{3, 400 * time.Millisecond, 500 * time.Millisecond},
 		{4, 800 * time.Millisecond, time.Second},
-		{5, time.Second, 1250 * time.Millisecond},
-		{40, time.Second, 1250 * time.Millisecond},
-		{64, time.Second, 1250 * time.Millisecond},
-		{200, time.Second, 1250 * time.Millisecond},
+		{5, time.Second, time.Second},
+		{40, time.Second, time.Second},
+		{64, time.Second, time.Second},
+		{200, time.Second, time.Second},
 	}
 	for _, tc := range cases {
 		for range 50 {

@@ -1,4 +1,4 @@
-package jwtclaims_test
+package jwtclaims
 
 import (
 	"encoding/json"
@@ -6,11 +6,9 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/iotauth/terraform-provider-iotauth/internal/clients/jwtclaims"
 )
 
-// FuzzParse checks that Parse, Expiry, NumericDate and DecodeNestedSubject
+// FuzzParse checks that Parse, Expiry, numericDate and DecodeNestedSubject
 // never panic, that every failure is one of Parse's fixed, token-free
 // messages, and that a decoded expiry is a sane UTC time.
 func FuzzParse(f *testing.F) {
@@ -31,16 +29,16 @@ func FuzzParse(f *testing.F) {
 		f.Add(s)
 	}
 	allowed := map[string]bool{
-		jwtclaims.ErrNotJWT.Error():                           true,
-		jwtclaims.ErrNotJWT.Error() + ": malformed":           true,
-		jwtclaims.ErrNotJWT.Error() + ": unverifiable header": true,
-		jwtclaims.ErrNotJWT.Error() + ": unreadable":          true,
+		ErrNotJWT.Error():                           true,
+		ErrNotJWT.Error() + ": malformed":           true,
+		ErrNotJWT.Error() + ": unverifiable header": true,
+		ErrNotJWT.Error() + ": unreadable":          true,
 	}
 	epoch, upper := time.Unix(0, 0), time.Unix(1e11, 0)
 	f.Fuzz(func(t *testing.T, token string) {
-		claims, err := jwtclaims.Parse(token)
+		claims, err := Parse(token)
 		if err != nil {
-			if !errors.Is(err, jwtclaims.ErrNotJWT) {
+			if !errors.Is(err, ErrNotJWT) {
 				t.Fatalf("error %v does not wrap ErrNotJWT", err)
 			}
 			// A fixed message can hold no part of the token.
@@ -59,16 +57,16 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("accepted %q, which has not three parts", token)
 		}
 		for _, name := range []string{"exp", "iat", "nbf", "sub"} {
-			if ts, ok := jwtclaims.NumericDate(claims, name); ok {
-				// NumericDate accepts (0, 1e11] seconds, fractions included,
+			if ts, ok := numericDate(claims, name); ok {
+				// numericDate accepts (0, 1e11] seconds, fractions included,
 				// so compare times: ts.Unix() would truncate 0.804 s to 0.
 				if ts.Location().String() != "UTC" || !ts.After(epoch) || ts.After(upper) {
 					t.Fatalf("%s = %v out of range", name, ts)
 				}
 			}
 		}
-		_, _ = jwtclaims.Expiry(claims)
-		if sub, ok := jwtclaims.DecodeNestedSubject(claims); ok {
+		_, _ = Expiry(claims)
+		if sub, ok := DecodeNestedSubject(claims); ok {
 			if sub == nil {
 				t.Fatal("nested subject ok but nil")
 			}

@@ -53,12 +53,23 @@ func describe(err error) string {
 // Expiry returns the `exp` claim as a time, and whether it was present and
 // usable.
 func Expiry(claims map[string]any) (time.Time, bool) {
-	return NumericDate(claims, "exp")
+	return numericDate(claims, "exp")
 }
 
-// NumericDate reads a NumericDate claim (seconds since the epoch, integer or
+// TokenExpiry is the `exp` claim of token, and whether token is a JWT
+// with a usable one: the platforms that issue JWTs without documenting
+// their lifetime reveal it only there.
+func TokenExpiry(token string) (time.Time, bool) {
+	claims, err := Parse(token)
+	if err != nil {
+		return time.Time{}, false
+	}
+	return Expiry(claims)
+}
+
+// numericDate reads a NumericDate claim (seconds since the epoch, integer or
 // fractional).
-func NumericDate(claims map[string]any, name string) (time.Time, bool) {
+func numericDate(claims map[string]any, name string) (time.Time, bool) {
 	v, ok := claims[name]
 	if !ok {
 		return time.Time{}, false

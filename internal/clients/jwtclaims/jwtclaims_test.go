@@ -1,4 +1,4 @@
-package jwtclaims_test
+package jwtclaims
 
 import (
 	"encoding/base64"
@@ -11,8 +11,6 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
-
-	"github.com/iotauth/terraform-provider-iotauth/internal/clients/jwtclaims"
 )
 
 // seedToken reads the BienPort vendor example token (seed 003).
@@ -42,7 +40,7 @@ func TestParseSignedHS512(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	claims, err := jwtclaims.Parse("  " + signed + "\n")
+	claims, err := Parse("  " + signed + "\n")
 	if err != nil {
 		t.Fatalf("Parse: %v", err)
 	}
@@ -55,15 +53,15 @@ func TestParseSignedHS512(t *testing.T) {
 	if roles, ok := claims["roles"].([]any); !ok || len(roles) != 2 || roles[0] != "admin" {
 		t.Errorf("roles = %#v", claims["roles"])
 	}
-	got, ok := jwtclaims.Expiry(claims)
+	got, ok := Expiry(claims)
 	if !ok || !got.Equal(exp) || got.Location() != time.UTC {
 		t.Errorf("Expiry = %v, %v; want %v", got, ok, exp)
 	}
-	iat, ok := jwtclaims.NumericDate(claims, "iat")
+	iat, ok := numericDate(claims, "iat")
 	if !ok || iat.Unix() != 1756140817 {
 		t.Errorf("iat = %v, %v", iat, ok)
 	}
-	if _, ok := jwtclaims.DecodeNestedSubject(claims); ok {
+	if _, ok := DecodeNestedSubject(claims); ok {
 		t.Error("a plain string subject decoded as an object")
 	}
 }
@@ -81,26 +79,26 @@ func TestParseIgnoresSignature(t *testing.T) {
 		parts[0] + "." + parts[1] + ".AAAA",
 		parts[0] + "." + parts[1] + ".",
 	} {
-		claims, err := jwtclaims.Parse(variant)
+		claims, err := Parse(variant)
 		if err != nil {
 			t.Fatalf("Parse(%q): %v", variant, err)
 		}
-		if exp, ok := jwtclaims.Expiry(claims); !ok || exp.Unix() != 2000000000 {
+		if exp, ok := Expiry(claims); !ok || exp.Unix() != 2000000000 {
 			t.Errorf("Expiry = %v, %v", exp, ok)
 		}
 	}
 }
 
 func TestParseBienportSeed(t *testing.T) {
-	claims, err := jwtclaims.Parse(seedToken(t))
+	claims, err := Parse(seedToken(t))
 	if err != nil {
 		t.Fatalf("Parse(seed 003): %v", err)
 	}
-	exp, ok := jwtclaims.Expiry(claims)
+	exp, ok := Expiry(claims)
 	if !ok || exp.Unix() != 1763916817 || !exp.Equal(time.Date(2025, 11, 23, 16, 53, 37, 0, time.UTC)) {
 		t.Errorf("Expiry = %v, %v; want 2025-11-23T16:53:37Z", exp, ok)
 	}
-	iat, ok := jwtclaims.NumericDate(claims, "iat")
+	iat, ok := numericDate(claims, "iat")
 	if !ok || iat.Unix() != 1756140817 {
 		t.Errorf("iat = %v, %v", iat, ok)
 	}
@@ -112,7 +110,7 @@ func TestParseBienportSeed(t *testing.T) {
 	if !ok || sub != `{"userid":20641,"screenName":"bienport.flexywatt","rememberMe":true}` {
 		t.Fatalf("sub = %#v", claims["sub"])
 	}
-	obj, ok := jwtclaims.DecodeNestedSubject(claims)
+	obj, ok := DecodeNestedSubject(claims)
 	if !ok {
 		t.Fatal("DecodeNestedSubject: not an object")
 	}
@@ -154,14 +152,14 @@ func TestParseNotAJWT(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			claims, err := jwtclaims.Parse(tc.in)
+			claims, err := Parse(tc.in)
 			if err == nil {
 				t.Fatalf("Parse = %v, want an error", claims)
 			}
-			if !errors.Is(err, jwtclaims.ErrNotJWT) {
+			if !errors.Is(err, ErrNotJWT) {
 				t.Fatalf("error %v does not wrap ErrNotJWT", err)
 			}
-			want := jwtclaims.ErrNotJWT.Error()
+			want := ErrNotJWT.Error()
 			if tc.detail != "" {
 				want += ": " + tc.detail
 			}
@@ -174,11 +172,11 @@ func TestParseNotAJWT(t *testing.T) {
 
 func TestParseNullPayload(t *testing.T) {
 	// "null" decodes to no claims at all, which is not an error.
-	claims, err := jwtclaims.Parse(b64(`{"alg":"none"}`) + "." + b64(`null`) + ".")
+	claims, err := Parse(b64(`{"alg":"none"}`) + "." + b64(`null`) + ".")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := jwtclaims.Expiry(claims); ok {
+	if _, ok := Expiry(claims); ok {
 		t.Error("expiry found in empty claims")
 	}
 }
@@ -216,7 +214,7 @@ func TestNumericDate(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			got, ok := jwtclaims.NumericDate(map[string]any{"exp": tc.v}, "exp")
+			got, ok := numericDate(map[string]any{"exp": tc.v}, "exp")
 			if ok != tc.ok {
 				t.Fatalf("ok = %v, want %v (got %v)", ok, tc.ok, got)
 			}
@@ -228,10 +226,10 @@ func TestNumericDate(t *testing.T) {
 			}
 		})
 	}
-	if _, ok := jwtclaims.NumericDate(map[string]any{}, "exp"); ok {
+	if _, ok := numericDate(map[string]any{}, "exp"); ok {
 		t.Error("missing claim reported as present")
 	}
-	if _, ok := jwtclaims.NumericDate(nil, "exp"); ok {
+	if _, ok := numericDate(nil, "exp"); ok {
 		t.Error("nil claims reported as present")
 	}
 }
@@ -264,7 +262,7 @@ func TestDecodeNestedSubject(t *testing.T) {
 			if tc.sub != nil {
 				claims["sub"] = tc.sub
 			}
-			got, ok := jwtclaims.DecodeNestedSubject(claims)
+			got, ok := DecodeNestedSubject(claims)
 			if ok != (tc.want != nil) {
 				t.Fatalf("ok = %v, got %#v", ok, got)
 			}
@@ -280,5 +278,16 @@ func TestDecodeNestedSubject(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestTokenExpiry(t *testing.T) {
+	if exp, ok := TokenExpiry(seedToken(t)); !ok || exp.Unix() != 1763916817 {
+		t.Errorf("seed 003: %v, %v", exp, ok)
+	}
+	for _, tok := range []string{seed001Token, "opaque", "", "a." + b64(`{"sub":"x"}`) + ".", "a." + b64(`{"exp":"soon"}`) + "."} {
+		if exp, ok := TokenExpiry(tok); ok || !exp.IsZero() {
+			t.Errorf("%q: %v, %v; want no expiry", tok, exp, ok)
+		}
 	}
 }

@@ -7,8 +7,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/iotauth/terraform-provider-iotauth/internal/clients/platform"
 )
 
 // testdata/seed003_login.json and seed003_error.json are copied verbatim
@@ -102,7 +100,7 @@ func TestBienportLoginFailures(t *testing.T) {
 	if a.status != http.StatusUnauthorized || a.str(t, "message") != BienportBadCredentialsMessage+"905550000000" {
 		t.Errorf("unknown user: %d %s", a.status, a.body)
 	}
-	base := s.BaseURL(platform.Bienport)
+	base := s.BaseURL(Bienport)
 	for name, body := range map[string]string{
 		"missing password":  `{"screenName":"bienport.demo"}`,
 		"upper-case keys":   `{"ScreenName":"bienport.demo","Password":"` + SeedBienportDemoPassword + `"}`,
@@ -124,7 +122,7 @@ func TestBienportLoginFailures(t *testing.T) {
 
 func TestBienportAuthorizedEndpoints(t *testing.T) {
 	s := startT(t, nil)
-	base := s.BaseURL(platform.Bienport)
+	base := s.BaseURL(Bienport)
 	demo := bienportLogin(t, s, SeedBienportDemo.ScreenName, SeedBienportDemoPassword, false).str(t, "token")
 	phone := bienportLogin(t, s, SeedBienportPhone.ScreenName, SeedBienportPhonePassword, false).str(t, "token")
 	org := map[string]string{"OrganizationId": "20635"}
@@ -159,7 +157,7 @@ func TestBienportAuthorizedEndpoints(t *testing.T) {
 	}
 	wantStatus(t, getBearer(t, base+"/role/user/20702/privilege-groups", demo, org), http.StatusForbidden)
 
-	if p, a := s.Count(platform.Bienport, EndpointProfile), s.Count(platform.Bienport, EndpointAuthorized); p != 10 || a != 2 {
+	if p, a := s.Count(Bienport, EndpointProfile), s.Count(Bienport, EndpointAuthorized); p != 10 || a != 2 {
 		t.Errorf("profile %d, authorized %d", p, a)
 	}
 
@@ -169,4 +167,31 @@ func TestBienportAuthorizedEndpoints(t *testing.T) {
 	wantStatus(t, getBearer(t, base+"/user/get-screen-name/bienport.demo", long, org), http.StatusOK)
 	s.AdvanceClock(90*24*time.Hour - 3*time.Hour)
 	wantStatus(t, getBearer(t, base+"/user/get-screen-name/bienport.demo", long, org), http.StatusUnauthorized)
+}
+
+// TestReplayBienportDocs sends what BienPort's API documentation shows (seed
+// 003: the login payload, layout kept, then `Authorization: Bearer` and
+// OrganizationId on authorized endpoints).
+func TestReplayBienportDocs(t *testing.T) {
+	s := startT(t, nil)
+	base := s.BaseURL(Bienport)
+	jsonBody := map[string]string{"Content-Type": "application/json"}
+	login := "{\n\"screenName\": \"905554447788\",\n\"password\": \"" + SeedBienportPhonePassword + "\",\n\"rememberMe\": true\n}"
+	a := send(t, nil, http.MethodPost, base+"/auth/login", jsonBody, login)
+	wantStatus(t, a, http.StatusOK)
+	tok := a.str(t, "token")
+	if got := lifetime(t, verifyJWT(t, s, tok)); got != 90*24*time.Hour {
+		t.Errorf("rememberMe lifetime %v", got)
+	}
+	api := map[string]string{"Authorization": "Bearer " + tok, "OrganizationId": "20650"}
+	wantStatus(t, send(t, nil, http.MethodGet, base+"/user/get-screen-name/905554447788", api, ""), http.StatusOK)
+	wantStatus(t, send(t, nil, http.MethodGet, base+"/role/user/20702/privilege-groups", api, ""), http.StatusOK)
+	delete(api, "Authorization")
+	wantStatus(t, send(t, nil, http.MethodGet, base+"/user/get-screen-name/905554447788", api, ""), http.StatusUnauthorized)
+
+	a = send(t, nil, http.MethodPost, base+"/auth/login", jsonBody, strings.Replace(login, SeedBienportPhonePassword, "password", 1))
+	wantStatus(t, a, http.StatusUnauthorized)
+	if a.str(t, "error") != "AuthorizationException" || a.str(t, "path") != "/auth/login" {
+		t.Errorf("bad credentials: %s", a.body)
+	}
 }

@@ -4,11 +4,10 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/iotauth/terraform-provider-iotauth/internal/clients/platform"
 )
 
 func TestCoiotePasswordGrant(t *testing.T) {
@@ -38,7 +37,7 @@ func TestCoiotePasswordGrant(t *testing.T) {
 
 func TestCoiotePasswordGrantFailures(t *testing.T) {
 	s := startT(t, nil)
-	base := s.BaseURL(platform.Coiote)
+	base := s.BaseURL(Coiote)
 	for name, a := range map[string]answer{
 		"wrong password": coioteLogin(t, s, SeedCoioteOps.Login, "nope"),
 		"unknown user":   coioteLogin(t, s, "ghost", SeedCoioteOpsPassword),
@@ -48,19 +47,27 @@ func TestCoiotePasswordGrantFailures(t *testing.T) {
 			t.Errorf("%s: %d %q", name, a.status, a.body)
 		}
 	}
-	for name, a := range map[string]answer{
-		"client_credentials grant": postFormT(t, base+"/api/auth/oauth_password",
-			url.Values{"grant_type": {"client_credentials"}, "username": {SeedCoioteOps.Login}, "password": {SeedCoioteOpsPassword}}),
-		"no grant_type": postFormT(t, base+"/api/auth/oauth_password",
-			url.Values{"username": {SeedCoioteOps.Login}, "password": {SeedCoioteOpsPassword}}),
-		"JSON body": postJSON(t, base+"/api/auth/oauth_password",
-			map[string]string{"grant_type": "password", "username": SeedCoioteOps.Login, "password": SeedCoioteOpsPassword}),
+	// A missing grant_type is the password grant (TestReplayCoiotePythonSDK);
+	// any other, an empty one included, is refused.
+	for name, grant := range map[string][]string{
+		"client_credentials grant": {"client_credentials"},
+		"refresh_token grant":      {"refresh_token"},
+		"empty grant_type":         {""},
+		"two grant types":          {"password", "password"},
 	} {
+		a := postFormT(t, base+"/api/auth/oauth_password",
+			url.Values{"grant_type": grant, "username": {SeedCoioteOps.Login}, "password": {SeedCoioteOpsPassword}})
 		if a.status != http.StatusBadRequest || a.str(t, "error") != "unsupported_grant_type" {
 			t.Errorf("%s: %d %q", name, a.status, a.body)
 		}
 	}
-	a := postFormT(t, base+"/api/auth/oauth_password", url.Values{"grant_type": {"password"}, "username": {SeedCoioteOps.Login}})
+	// A body that is not form-encoded holds no form fields.
+	a := postJSON(t, base+"/api/auth/oauth_password",
+		map[string]string{"grant_type": "password", "username": SeedCoioteOps.Login, "password": SeedCoioteOpsPassword})
+	if a.status != http.StatusBadRequest || a.str(t, "error") != "invalid_request" {
+		t.Errorf("JSON body: %d %q", a.status, a.body)
+	}
+	a = postFormT(t, base+"/api/auth/oauth_password", url.Values{"grant_type": {"password"}, "username": {SeedCoioteOps.Login}})
 	if a.status != http.StatusBadRequest || a.str(t, "error") != "invalid_request" {
 		t.Errorf("missing password: %d %q", a.status, a.body)
 	}
@@ -75,7 +82,7 @@ func TestCoioteUsersEndpoint(t *testing.T) {
 	s := startT(t, func(c *Config) {
 		c.Coiote = append(c.Coiote, CoioteAccount{Login: "team/ops", Password: "slash-pw", Active: true, Domain: "/IoT/team/"})
 	})
-	base := s.BaseURL(platform.Coiote) + "/api/coiotedm/v3/users/"
+	base := s.BaseURL(Coiote) + "/api/coiotedm/v3/users/"
 	ops := coioteLogin(t, s, SeedCoioteOps.Login, SeedCoioteOpsPassword).str(t, "access_token")
 
 	for _, seg := range []string{"ops%40acme.example", "ops@acme.example"} {
@@ -132,7 +139,7 @@ func TestCoioteUsersEndpoint(t *testing.T) {
 	}
 	// An unescaped slash is two segments: not the users endpoint.
 	wantStatus(t, getBearer(t, base+"team/ops", admin, nil), http.StatusNotFound)
-	if n, o := s.Count(platform.Coiote, EndpointProfile), s.Count(platform.Coiote, EndpointOther); n != 11 || o != 1 {
+	if n, o := s.Count(Coiote, EndpointProfile), s.Count(Coiote, EndpointOther); n != 11 || o != 1 {
 		t.Errorf("profile count %d, other %d", n, o)
 	}
 }
@@ -145,23 +152,23 @@ func TestCoioteDevicesAndExpiry(t *testing.T) {
 
 	s := startT(t, nil)
 	tok := coioteLogin(t, s, SeedCoioteOps.Login, SeedCoioteOpsPassword).str(t, "access_token")
-	dev := getBearer(t, s.BaseURL(platform.Coiote)+"/api/coiotedm/v3/devices", tok, nil)
+	dev := getBearer(t, s.BaseURL(Coiote)+"/api/coiotedm/v3/devices", tok, nil)
 	wantStatus(t, dev, http.StatusOK)
 	var devices []map[string]any
 	if err := json.Unmarshal(dev.body, &devices); err != nil || len(devices) != 2 || devices[0]["domain"] != "/IoT/acme/" {
 		t.Errorf("devices %q", dev.body)
 	}
-	wantStatus(t, getBearer(t, s.BaseURL(platform.Coiote)+"/api/coiotedm/v3/devices", "", nil), http.StatusUnauthorized)
+	wantStatus(t, getBearer(t, s.BaseURL(Coiote)+"/api/coiotedm/v3/devices", "", nil), http.StatusUnauthorized)
 	s.AdvanceClock(299 * time.Second)
-	wantStatus(t, getBearer(t, s.BaseURL(platform.Coiote)+"/api/coiotedm/v3/devices", tok, nil), http.StatusOK)
+	wantStatus(t, getBearer(t, s.BaseURL(Coiote)+"/api/coiotedm/v3/devices", tok, nil), http.StatusOK)
 	s.AdvanceClock(time.Second) // 300 s: expired
-	wantStatus(t, getBearer(t, s.BaseURL(platform.Coiote)+"/api/coiotedm/v3/devices", tok, nil), http.StatusUnauthorized)
-	wantStatus(t, getBearer(t, s.BaseURL(platform.Coiote)+"/api/coiotedm/v3/users/ops%40acme.example", tok, nil), http.StatusUnauthorized)
+	wantStatus(t, getBearer(t, s.BaseURL(Coiote)+"/api/coiotedm/v3/devices", tok, nil), http.StatusUnauthorized)
+	wantStatus(t, getBearer(t, s.BaseURL(Coiote)+"/api/coiotedm/v3/users/ops%40acme.example", tok, nil), http.StatusUnauthorized)
 }
 
 func TestCoioteClientCredentials(t *testing.T) {
 	s := startT(t, nil)
-	u := s.BaseURL(platform.Coiote) + CoioteIAMTokenPath(SeedCoioteRealm)
+	u := s.BaseURL(Coiote) + CoioteIAMTokenPath(SeedCoioteRealm)
 	ok := url.Values{"grant_type": {"client_credentials"}, "client_id": {SeedCoioteClient.ClientID}, "client_secret": {SeedCoioteClientSecret}}
 	a := postFormT(t, u, ok)
 	wantStatus(t, a, http.StatusOK)
@@ -179,8 +186,8 @@ func TestCoioteClientCredentials(t *testing.T) {
 	if got := lifetime(t, verifyJWT(t, s, tok.AccessToken)); got != 300*time.Second {
 		t.Errorf("lifetime %v", got)
 	}
-	wantStatus(t, getBearer(t, s.BaseURL(platform.Coiote)+"/api/coiotedm/v3/devices", tok.AccessToken, nil), http.StatusOK)
-	wantStatus(t, getBearer(t, s.BaseURL(platform.Coiote)+"/api/coiotedm/v3/users/iotauth-ci", tok.AccessToken, nil), http.StatusForbidden)
+	wantStatus(t, getBearer(t, s.BaseURL(Coiote)+"/api/coiotedm/v3/devices", tok.AccessToken, nil), http.StatusOK)
+	wantStatus(t, getBearer(t, s.BaseURL(Coiote)+"/api/coiotedm/v3/users/iotauth-ci", tok.AccessToken, nil), http.StatusForbidden)
 
 	// HTTP Basic client authentication.
 	req, err := http.NewRequest(http.MethodPost, u, strings.NewReader("grant_type=client_credentials"))
@@ -203,14 +210,84 @@ func TestCoioteClientCredentials(t *testing.T) {
 	if a.status != http.StatusUnauthorized || a.str(t, "error") != "invalid_client" {
 		t.Errorf("bad secret: %d %q", a.status, a.body)
 	}
-	a = postFormT(t, s.BaseURL(platform.Coiote)+CoioteIAMTokenPath("other-realm"), ok)
+	a = postFormT(t, s.BaseURL(Coiote)+CoioteIAMTokenPath("other-realm"), ok)
 	wantStatus(t, a, http.StatusNotFound)
 	pw := url.Values{"grant_type": {"password"}, "client_id": {SeedCoioteClient.ClientID}, "client_secret": {SeedCoioteClientSecret}}
 	a = postFormT(t, u, pw)
 	if a.status != http.StatusBadRequest || a.str(t, "error") != "unsupported_grant_type" {
 		t.Errorf("password grant on IAM: %d %q", a.status, a.body)
 	}
-	if n := s.Count(platform.Coiote, EndpointClientCredentials); n != 5 {
+	if n := s.Count(Coiote, EndpointClientCredentials); n != 5 {
 		t.Errorf("client credentials count %d", n)
+	}
+}
+
+// TestReplayCoiotePythonSDK sends what AVSystem's own Python SDK sends
+// (python-coiote 2.x, coiote/auth.py, Authenticator, over the requests
+// library) and checks the answers PLATFORMS.md gives: the password login is
+// form fields username and password only, without grant_type, and must
+// answer 201; the service-account login must answer 200. From its first
+// token on, the SDK's session adds Authorization, API-Client and API-Auth
+// to every request, later logins included.
+func TestReplayCoiotePythonSDK(t *testing.T) {
+	s := startT(t, nil)
+	base := s.BaseURL(Coiote)
+	// What requests adds to every call, and to a form body.
+	requestsDefaults := map[string]string{
+		"User-Agent": "python-requests/2.31.0", "Accept-Encoding": "gzip, deflate", "Accept": "*/*", "Connection": "keep-alive",
+	}
+	form := map[string]string{"Content-Type": "application/x-www-form-urlencoded"}
+	session := func(token, authType string) map[string]string {
+		return map[string]string{"Authorization": "Bearer " + token, "API-Client": "coiote-python", "API-Auth": authType}
+	}
+
+	// acquire_token: session.post(url=oauth_url, data=asdict(Credentials)),
+	// which requests encodes in field order.
+	login := "username=ops%40acme.example&password=" + SeedCoioteOpsPassword
+	a := send(t, nil, http.MethodPost, base+"/api/auth/oauth_password", headers(requestsDefaults, form), login)
+	wantStatus(t, a, http.StatusCreated) // _extract_token(..., allowed_response_code=201)
+	tok := a.str(t, "access_token")
+	if n, err := strconv.Atoi(a.str(t, "expires_in")); err != nil || n != 300 { // int(json['expires_in'])
+		t.Errorf("expires_in %q", a.str(t, "expires_in"))
+	}
+	wantStatus(t, send(t, nil, http.MethodGet, base+"/api/coiotedm/v3/devices",
+		headers(requestsDefaults, session(tok, "CREDENTIALS")), ""), http.StatusOK)
+	// should_acquire_token: 60 s before expiry it logs in again, the
+	// session's headers (the old token included) still set.
+	s.AdvanceClock(241 * time.Second)
+	a = send(t, nil, http.MethodPost, base+"/api/auth/oauth_password",
+		headers(requestsDefaults, session(tok, "CREDENTIALS"), form), login)
+	wantStatus(t, a, http.StatusCreated)
+	if a.str(t, "access_token") == tok {
+		t.Error("the re-login returned the old token")
+	}
+
+	// acquire_token_for_sa: to_token_request_data() escapes with
+	// quote(safe=''); the seeded ID and secret hold nothing to escape.
+	sa := "grant_type=client_credentials&client_id=iotauth-ci&client_secret=" + SeedCoioteClientSecret
+	iam := base + CoioteIAMTokenPath(SeedCoioteRealm)
+	a = send(t, nil, http.MethodPost, iam, headers(requestsDefaults, form), sa)
+	wantStatus(t, a, http.StatusOK) // allowed_response_code=200
+	saTok := a.str(t, "access_token")
+	if n, ok := a.obj(t)["expires_in"].(float64); !ok || n != 300 {
+		t.Errorf("expires_in %s", a.body)
+	}
+	wantStatus(t, send(t, nil, http.MethodGet, base+"/api/coiotedm/v3/devices",
+		headers(requestsDefaults, session(saTok, "SERVICE_ACCOUNT")), ""), http.StatusOK)
+	wantStatus(t, send(t, nil, http.MethodPost, iam, headers(requestsDefaults, session(saTok, "SERVICE_ACCOUNT"), form), sa),
+		http.StatusOK)
+
+	// The vendor headers are recorded as sent.
+	got := s.ReceivedRequests(Coiote)
+	if len(got) != 6 {
+		t.Fatalf("%d requests recorded", len(got))
+	}
+	relogin := got[2]
+	if relogin.Endpoint != EndpointLogin || relogin.Header.Get("API-Client") != "coiote-python" ||
+		relogin.Header.Get("API-Auth") != "CREDENTIALS" || string(relogin.Body) != login {
+		t.Errorf("re-login recorded as %+v", relogin)
+	}
+	if got[5].Endpoint != EndpointClientCredentials || got[5].Header.Get("API-Auth") != "SERVICE_ACCOUNT" {
+		t.Errorf("service-account re-login recorded as %+v", got[5])
 	}
 }

@@ -30,8 +30,9 @@ import (
 //     JSON body (or Body).
 //  4. HTML: Status (default 502), text/html, an nginx-style error page (or
 //     Body).
-//  5. NoToken: the platform's real answer with its token field ("token" or
-//     "access_token") removed, with Status (default 200).
+//  5. NoToken: the platform's real answer with its token field removed
+//     ("token", "access_token" or both, as the platform names it), with
+//     Status (default 200).
 //  6. OversizedBytes: the platform's real answer padded with a "padding"
 //     string field to at least OversizedBytes bytes (streamed), with the
 //     real status unless Status is set.
@@ -109,9 +110,10 @@ func (s *Server) takeFault(p platform.Name, ep Endpoint) (Fault, bool) {
 // malformedBody is a JSON answer cut off in the middle.
 const malformedBody = `{"status":"ok","token":`
 
-// writeFault answers r according to f. It returns false when f only delays
-// the request and the real handler h must answer.
-func writeFault(f Fault, h http.HandlerFunc, w http.ResponseWriter, r *http.Request) bool {
+// writeFault answers r according to f; tokenFields are the platform's token
+// fields, which NoToken removes. It returns false when f only delays the
+// request and the real handler h must answer.
+func writeFault(f Fault, tokenFields []string, h http.HandlerFunc, w http.ResponseWriter, r *http.Request) bool {
 	switch {
 	case f.RedirectTo != "":
 		setFaultHeaders(w, f, "")
@@ -141,8 +143,9 @@ func writeFault(f Fault, h http.HandlerFunc, w http.ResponseWriter, r *http.Requ
 		if json.Unmarshal(rec.body.Bytes(), &obj) != nil || obj == nil {
 			obj = map[string]json.RawMessage{}
 		}
-		delete(obj, "token")
-		delete(obj, "access_token")
+		for _, k := range tokenFields {
+			delete(obj, k)
+		}
 		b, err := json.Marshal(obj)
 		if err != nil {
 			b = []byte("{}")

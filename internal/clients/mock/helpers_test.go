@@ -1,8 +1,10 @@
 package mock
 
 import (
+	"crypto/tls"
 	"encoding/json"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"os"
@@ -12,8 +14,6 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
-
-	"github.com/iotauth/terraform-provider-iotauth/internal/clients/platform"
 )
 
 // startT starts a server with the default configuration, changed by mut.
@@ -83,6 +83,15 @@ func send(t *testing.T, c *http.Client, method, u string, hdr map[string]string,
 	return answer{status: resp.StatusCode, header: resp.Header, body: b}
 }
 
+// headers merges header maps, later ones winning.
+func headers(sets ...map[string]string) map[string]string {
+	out := map[string]string{}
+	for _, set := range sets {
+		maps.Copy(out, set)
+	}
+	return out
+}
+
 func postJSON(t *testing.T, u string, v any) answer {
 	t.Helper()
 	b, err := json.Marshal(v)
@@ -110,6 +119,11 @@ func getBearer(t *testing.T, u, token string, extra map[string]string) answer {
 	return send(t, nil, http.MethodGet, u, h, "")
 }
 
+// tlsConfigFor trusts s's self-signed certificate.
+func tlsConfigFor(s *Server) *tls.Config {
+	return &tls.Config{RootCAs: s.CertPool(), MinVersion: tls.VersionTLS12}
+}
+
 func wantStatus(t *testing.T, a answer, status int) {
 	t.Helper()
 	if a.status != status {
@@ -119,19 +133,47 @@ func wantStatus(t *testing.T, a answer, status int) {
 
 func monogotoLogin(t *testing.T, s *Server, user, pass string) answer {
 	t.Helper()
-	return postJSON(t, s.BaseURL(platform.Monogoto)+"/Auth", map[string]string{"UserName": user, "Password": pass})
+	return postJSON(t, s.BaseURL(Monogoto)+"/Auth", map[string]string{"UserName": user, "Password": pass})
 }
 
 func coioteLogin(t *testing.T, s *Server, user, pass string) answer {
 	t.Helper()
-	return postFormT(t, s.BaseURL(platform.Coiote)+"/api/auth/oauth_password",
+	return postFormT(t, s.BaseURL(Coiote)+"/api/auth/oauth_password",
 		url.Values{"grant_type": {"password"}, "username": {user}, "password": {pass}})
 }
 
 func bienportLogin(t *testing.T, s *Server, user, pass string, remember bool) answer {
 	t.Helper()
-	return postJSON(t, s.BaseURL(platform.Bienport)+"/auth/login",
+	return postJSON(t, s.BaseURL(Bienport)+"/auth/login",
 		map[string]any{"screenName": user, "password": pass, "rememberMe": remember})
+}
+
+// v1Login and v1Refresh call Monogoto's v1 API.
+func v1Login(t *testing.T, s *Server, user, pass string) answer {
+	t.Helper()
+	return postJSON(t, s.BaseURL(Monogoto)+"/v1/auth/token", map[string]string{"username": user, "password": pass})
+}
+
+func v1Refresh(t *testing.T, s *Server, rt string) answer {
+	t.Helper()
+	return postJSON(t, s.BaseURL(Monogoto)+"/v1/auth/refresh", map[string]string{"refresh_token": rt})
+}
+
+// wantV1Error checks a Monogoto v1 error envelope.
+func wantV1Error(t *testing.T, a answer, status int, msg string) {
+	t.Helper()
+	wantStatus(t, a, status)
+	var e struct {
+		StatusCode int    `json:"status_code"`
+		Message    string `json:"message"`
+		RequestID  string `json:"request_id"`
+	}
+	if err := json.Unmarshal(a.body, &e); err != nil {
+		t.Fatal(err)
+	}
+	if e.StatusCode != status || !strings.Contains(e.Message, msg) || !strings.HasPrefix(e.RequestID, "req_") || len(e.RequestID) != 20 {
+		t.Errorf("error envelope %q", a.body)
+	}
 }
 
 // verifyJWT checks a mock JWT's header and signature and returns its

@@ -8,8 +8,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/iotauth/terraform-provider-iotauth/internal/clients/platform"
 )
 
 // testdata/seed001_login.json is the vendor's example answer, copied
@@ -35,7 +33,7 @@ func TestMonogotoLoginMatchesVendorExample(t *testing.T) {
 	if !strings.HasPrefix(rt, TokenPrefix+"rt_") || !isHex32(strings.TrimPrefix(rt, TokenPrefix+"rt_")) {
 		t.Errorf("refresh token %q", rt)
 	}
-	if s.LastToken(platform.Monogoto) != tok {
+	if s.LastToken(Monogoto) != tok {
 		t.Errorf("LastToken is not the token just issued")
 	}
 	if secrets := s.IssuedSecrets(); !contains(secrets, tok) || !contains(secrets, rt) {
@@ -75,7 +73,7 @@ func TestMonogotoViewerAccount(t *testing.T) {
 
 func TestMonogotoLoginFailures(t *testing.T) {
 	s := startT(t, nil)
-	base := s.BaseURL(platform.Monogoto)
+	base := s.BaseURL(Monogoto)
 	for name, a := range map[string]answer{
 		"wrong password": monogotoLogin(t, s, SeedMonogotoDemo.UserName, "wrong"),
 		"unknown user":   monogotoLogin(t, s, "nobody@example.com", SeedMonogotoDemoPassword),
@@ -107,14 +105,14 @@ func TestMonogotoLoginFailures(t *testing.T) {
 	lower := send(t, nil, http.MethodPost, base+"/auth", nil,
 		`{"UserName":"demo@monogoto.io","Password":"`+SeedMonogotoDemoPassword+`"}`)
 	wantStatus(t, lower, http.StatusNotFound)
-	if s.Count(platform.Monogoto, EndpointLogin) != 10 || s.Count(platform.Monogoto, EndpointOther) != 2 {
-		t.Errorf("counts %v", s.Counts(platform.Monogoto))
+	if s.Count(Monogoto, EndpointLogin) != 10 || s.Count(Monogoto, EndpointOther) != 2 {
+		t.Errorf("counts %v", s.Counts(Monogoto))
 	}
 }
 
 func TestMonogotoThings(t *testing.T) {
 	s := startT(t, nil)
-	base := s.BaseURL(platform.Monogoto)
+	base := s.BaseURL(Monogoto)
 	tok := monogotoLogin(t, s, SeedMonogotoDemo.UserName, SeedMonogotoDemoPassword).str(t, "token")
 
 	a := getBearer(t, base+"/things?limit=1&offset=0", tok, nil)
@@ -158,37 +156,11 @@ func TestMonogotoOpaqueTokens(t *testing.T) {
 	if !strings.HasPrefix(tok, TokenPrefix+"mgt_") || !isHex32(strings.TrimPrefix(tok, TokenPrefix+"mgt_")) {
 		t.Fatalf("opaque token %q", tok)
 	}
-	wantStatus(t, getBearer(t, s.BaseURL(platform.Monogoto)+"/things", tok, nil), http.StatusOK)
-	v1 := postJSON(t, s.BaseURL(platform.Monogoto)+"/v1/auth/token",
+	wantStatus(t, getBearer(t, s.BaseURL(Monogoto)+"/things", tok, nil), http.StatusOK)
+	v1 := postJSON(t, s.BaseURL(Monogoto)+"/v1/auth/token",
 		map[string]string{"username": SeedMonogotoDemo.UserName, "password": SeedMonogotoDemoPassword})
 	if at := v1.str(t, "access_token"); !strings.HasPrefix(at, TokenPrefix+"mgt_") {
 		t.Errorf("v1 opaque token %q", at)
-	}
-}
-
-func v1Login(t *testing.T, s *Server, user, pass string) answer {
-	t.Helper()
-	return postJSON(t, s.BaseURL(platform.Monogoto)+"/v1/auth/token", map[string]string{"username": user, "password": pass})
-}
-
-func v1Refresh(t *testing.T, s *Server, rt string) answer {
-	t.Helper()
-	return postJSON(t, s.BaseURL(platform.Monogoto)+"/v1/auth/refresh", map[string]string{"refresh_token": rt})
-}
-
-func wantV1Error(t *testing.T, a answer, status int, msg string) {
-	t.Helper()
-	wantStatus(t, a, status)
-	var e struct {
-		StatusCode int    `json:"status_code"`
-		Message    string `json:"message"`
-		RequestID  string `json:"request_id"`
-	}
-	if err := json.Unmarshal(a.body, &e); err != nil {
-		t.Fatal(err)
-	}
-	if e.StatusCode != status || !strings.Contains(e.Message, msg) || !strings.HasPrefix(e.RequestID, "req_") || len(e.RequestID) != 20 {
-		t.Errorf("error envelope %q", a.body)
 	}
 }
 
@@ -207,7 +179,7 @@ func TestMonogotoV1LoginAndRefreshRotation(t *testing.T) {
 	if !strings.HasPrefix(rt, TokenPrefix+"rt_") {
 		t.Errorf("refresh token %q", rt)
 	}
-	wantStatus(t, getBearer(t, s.BaseURL(platform.Monogoto)+"/things", at, nil), http.StatusOK)
+	wantStatus(t, getBearer(t, s.BaseURL(Monogoto)+"/things", at, nil), http.StatusOK)
 
 	b := v1Refresh(t, s, rt)
 	wantStatus(t, b, http.StatusOK)
@@ -225,13 +197,13 @@ func TestMonogotoV1LoginAndRefreshRotation(t *testing.T) {
 	wantV1Error(t, v1Refresh(t, s, ""), http.StatusBadRequest, "refresh_token required")
 
 	wantV1Error(t, v1Login(t, s, SeedMonogotoDemo.UserName, "bad"), http.StatusUnauthorized, "Invalid username or password")
-	wantV1Error(t, postJSON(t, s.BaseURL(platform.Monogoto)+"/v1/auth/token",
+	wantV1Error(t, postJSON(t, s.BaseURL(Monogoto)+"/v1/auth/token",
 		map[string]string{"UserName": SeedMonogotoDemo.UserName, "Password": SeedMonogotoDemoPassword}),
 		http.StatusBadRequest, "username and password required")
-	if n := s.Count(platform.Monogoto, EndpointRefresh); n != 7 {
+	if n := s.Count(Monogoto, EndpointRefresh); n != 7 {
 		t.Errorf("refresh count %d", n)
 	}
-	if n := s.Count(platform.Monogoto, EndpointV1Login); n != 3 {
+	if n := s.Count(Monogoto, EndpointV1Login); n != 3 {
 		t.Errorf("v1 login count %d", n)
 	}
 }
@@ -270,10 +242,12 @@ func TestMonogotoV1DefaultRateLimit(t *testing.T) {
 	// The console API is not limited by default.
 	wantStatus(t, monogotoLogin(t, s, SeedMonogotoDemo.UserName, SeedMonogotoDemoPassword), http.StatusOK)
 
-	s.SetMonogotoV1RateLimit(0, 0)
+	if !s.SetRateLimit(Monogoto, EndpointRefresh, 0, 0) { // the v1 login and refresh share the limit
+		t.Fatal("SetRateLimit: Monogoto has no v1 limit")
+	}
 	wantStatus(t, v1Login(t, s, SeedMonogotoDemo.UserName, SeedMonogotoDemoPassword), http.StatusOK)
 
-	s.SetMonogotoV1RateLimit(1, 10*time.Second)
+	s.SetRateLimit(Monogoto, EndpointV1Login, 1, 10*time.Second)
 	wantStatus(t, v1Login(t, s, SeedMonogotoDemo.UserName, SeedMonogotoDemoPassword), http.StatusOK)
 	a = v1Login(t, s, SeedMonogotoDemo.UserName, SeedMonogotoDemoPassword)
 	wantStatus(t, a, http.StatusTooManyRequests)
@@ -287,4 +261,45 @@ func TestMonogotoV1DefaultRateLimit(t *testing.T) {
 	}
 	s.AdvanceClock(6 * time.Second) // the window has passed
 	wantStatus(t, v1Login(t, s, SeedMonogotoDemo.UserName, SeedMonogotoDemoPassword), http.StatusOK)
+}
+
+// TestReplayMonogotoDocs sends what Monogoto's documentation shows (seeds
+// 000 and 001, its cURL examples, JSON layout kept) and what PLATFORMS.md
+// gives for the v1 API, plus the `apikey: <CustomerId>` header that some
+// endpoints want beside the bearer token.
+func TestReplayMonogotoDocs(t *testing.T) {
+	s := startT(t, nil)
+	base := s.BaseURL(Monogoto)
+	curl := map[string]string{"User-Agent": "curl/8.5.0", "Accept": "*/*"}
+
+	// curl -X POST --url '.../Auth' -H 'Content-Type: application/json' -d '{...}'
+	login := "{\n        \"UserName\": \"demo@monogoto.io\",\n        \"Password\": \"" + SeedMonogotoDemoPassword + "\"\n        }"
+	a := send(t, nil, http.MethodPost, base+"/Auth", headers(curl, map[string]string{"Content-Type": "application/json"}), login)
+	wantStatus(t, a, http.StatusOK)
+	tok, cid := a.str(t, "token"), a.str(t, "CustomerId")
+	// curl --request GET ... -H 'Accept: application/json' -H 'Authorization: Bearer {YOUR_TOKEN}'
+	api := headers(curl, map[string]string{"Accept": "application/json", "Authorization": "Bearer " + tok, "apikey": cid})
+	wantStatus(t, send(t, nil, http.MethodGet, base+"/things?limit=1&offset=0", api, ""), http.StatusOK)
+	bad := strings.Replace(login, SeedMonogotoDemoPassword, "wrong", 1)
+	a = send(t, nil, http.MethodPost, base+"/Auth", headers(curl, map[string]string{"Content-Type": "application/json"}), bad)
+	if a.status != http.StatusNotFound || string(a.body) != MonogotoAccessDeniedBody {
+		t.Errorf("bad credentials: %d %q", a.status, a.body)
+	}
+
+	// The v1 API: POST /v1/auth/token {"username","password"}, then
+	// POST /v1/auth/refresh {"refresh_token"}.
+	jsonBody := map[string]string{"Content-Type": "application/json"}
+	a = send(t, nil, http.MethodPost, base+"/v1/auth/token", jsonBody,
+		`{"username":"demo@monogoto.io","password":"`+SeedMonogotoDemoPassword+`"}`)
+	wantStatus(t, a, http.StatusOK)
+	a = send(t, nil, http.MethodPost, base+"/v1/auth/refresh", jsonBody, `{"refresh_token":"`+a.str(t, "refresh_token")+`"}`)
+	wantStatus(t, a, http.StatusOK)
+	if a.str(t, "token_type") != "Bearer" || a.str(t, "access_token") == "" {
+		t.Errorf("refresh answer %s", a.body)
+	}
+
+	got := s.ReceivedRequests(Monogoto)
+	if len(got) != 5 || got[1].Endpoint != EndpointAuthorized || got[1].Header.Get("apikey") != cid {
+		t.Errorf("the apikey header was not recorded: %+v", got)
+	}
 }

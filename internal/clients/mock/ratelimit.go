@@ -3,8 +3,32 @@ package mock
 import (
 	"crypto/subtle"
 	"sync"
+	"sync/atomic"
 	"time"
 )
+
+// rateLimit is a limit that tests can replace while the server runs. Its
+// zero value lets every request through.
+type rateLimit struct {
+	cur atomic.Pointer[limiter]
+}
+
+// set allows n calls per window per client IP; n <= 0 removes the limit.
+func (l *rateLimit) set(n int, window time.Duration) {
+	if n <= 0 || window <= 0 {
+		l.cur.Store(nil)
+		return
+	}
+	l.cur.Store(newLimiter(n, window))
+}
+
+// allow is limiter.allow, or true without a limit.
+func (l *rateLimit) allow(key string, now time.Time) (bool, time.Duration) {
+	if cur := l.cur.Load(); cur != nil {
+		return cur.allow(key, now)
+	}
+	return true, 0
+}
 
 // limiter allows n calls per sliding window per key (a client IP). Refused
 // calls do not count. It is safe for concurrent use.

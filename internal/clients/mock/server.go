@@ -5,14 +5,12 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log"
 	"net"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -75,7 +73,8 @@ const maxRecordedBody = 1 << 20
 const maxRecordedRequests = 2000
 
 // Request is one request a platform received, as ReceivedRequests returns
-// it. It holds whatever the client sent, passwords included.
+// it. It holds whatever the client sent, passwords and vendor headers
+// included.
 type Request struct {
 	Time       time.Time
 	Method     string
@@ -93,26 +92,31 @@ type Server struct {
 	tokens *tokenStore
 	caPEM  string
 
-	servers map[platform.Name]*http.Server
-	bases   map[platform.Name]string
-	counts  map[platform.Name][]*atomic.Int64
+	// platforms are the registered platforms in registry order, and
+	// byName the same by name. Both are filled before any request is
+	// served and only read afterwards.
+	platforms []*listener
+	byName    map[platform.Name]*listener
 
 	faultMu sync.Mutex
 	faults  map[faultKey]*faultState
 
-	loginLimits map[platform.Name]*atomic.Pointer[limiter]
-	v1Limit     atomic.Pointer[limiter]
-
 	reqMu    sync.Mutex
 	requests map[platform.Name][]Request
 
-	monogoto      map[string]*MonogotoAccount
-	coiote        map[string]*CoioteAccount
-	coioteClients map[string]*CoioteClient // key realm + "\x00" + client ID
-	coioteRealms  map[string]bool
-	bienport      map[string]*BienportAccount
-
 	closeOnce sync.Once
+}
+
+// listener is one platform's listener and its started mock.
+type listener struct {
+	info     platformInfo
+	handlers handlers
+	ln       net.Listener
+	srv      *http.Server
+	// root is scheme://host:port; BaseURL adds info.apiPrefix.
+	root string
+	// counts has one counter per Endpoints() entry.
+	counts []atomic.Int64
 }
 
 // Start validates cfg (zero values mean the defaults), opens one listener
@@ -127,23 +131,11 @@ func Start(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
-		cfg:           cfg,
-		tokens:        ts,
-		servers:       map[platform.Name]*http.Server{},
-		bases:         map[platform.Name]string{},
-		counts:        map[platform.Name][]*atomic.Int64{},
-		faults:        map[faultKey]*faultState{},
-		loginLimits:   map[platform.Name]*atomic.Pointer[limiter]{},
-		requests:      map[platform.Name][]Request{},
-		monogoto:      map[string]*MonogotoAccount{},
-		coiote:        map[string]*CoioteAccount{},
-		coioteClients: map[string]*CoioteClient{},
-		coioteRealms:  map[string]bool{},
-		bienport:      map[string]*BienportAccount{},
-	}
-	s.index()
-	if cfg.MonogotoV1RateLimit > 0 {
-		s.v1Limit.Store(newLimiter(cfg.MonogotoV1RateLimit, cfg.MonogotoV1RateWindow))
+		cfg:      cfg,
+		tokens:   ts,
+		byName:   map[platform.Name]*listener{},
+		faults:   map[faultKey]*faultState{},
+		requests: map[platform.Name][]Request{},
 	}
 
 	var tlsCfg *tls.Config
@@ -156,24 +148,16 @@ func Start(cfg Config) (*Server, error) {
 		tlsCfg = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	}
 
-	for _, p := range platform.Names() {
-		ctr := make([]*atomic.Int64, len(Endpoints()))
-		for i := range ctr {
-			ctr[i] = new(atomic.Int64)
-		}
-		s.counts[p] = ctr
-		s.loginLimits[p] = new(atomic.Pointer[limiter])
-	}
-	// Every listener is open and every map filled before any request is
-	// served, so handlers only ever read them.
-	listeners := map[platform.Name]net.Listener{}
-	for _, p := range platform.Names() {
-		ln, err := net.Listen("tcp", net.JoinHostPort(cfg.ListenHost, strconv.Itoa(cfg.Ports[p])))
+	// Every listener is open and every platform started before any
+	// request is served, so handlers only ever read the server's state.
+	for _, m := range registry {
+		info := m.info()
+		ln, err := net.Listen("tcp", net.JoinHostPort(cfg.ListenHost, strconv.Itoa(cfg.Ports[info.name])))
 		if err != nil {
-			for _, l := range listeners {
-				_ = l.Close()
+			for _, l := range s.platforms {
+				_ = l.ln.Close()
 			}
-			return nil, fmt.Errorf("mock: listening for %s: %w", p.Title(), err)
+			return nil, fmt.Errorf("mock: listening for %s: %w", info.title, err)
 		}
 		scheme := "http"
 		if tlsCfg != nil {
@@ -182,19 +166,29 @@ func Start(cfg Config) (*Server, error) {
 			ln = tls.NewListener(ln, tlsCfg)
 			scheme = "https"
 		}
-		listeners[p] = ln
-		s.bases[p] = scheme + "://" + urlHost(cfg.ListenHost, ln.Addr())
-		s.servers[p] = &http.Server{
-			Handler:           s.handler(p),
+		l := &listener{
+			info:   info,
+			ln:     ln,
+			root:   scheme + "://" + urlHost(cfg.ListenHost, ln.Addr()),
+			counts: make([]atomic.Int64, len(Endpoints())),
+		}
+		s.platforms = append(s.platforms, l)
+		s.byName[info.name] = l
+	}
+	for i, m := range registry {
+		s.platforms[i].handlers = m.start(s)
+	}
+	for _, l := range s.platforms {
+		l.srv = &http.Server{
+			Handler:           s.handler(l),
 			ReadHeaderTimeout: 10 * time.Second,
 			// Clients that reject the self-signed certificate (a test
 			// of exactly that) would otherwise fill stderr.
 			ErrorLog: log.New(io.Discard, "", 0),
 		}
 	}
-	for p, ln := range listeners {
-		srv := s.servers[p]
-		go func() { _ = srv.Serve(ln) }()
+	for _, l := range s.platforms {
+		go func() { _ = l.srv.Serve(l.ln) }()
 	}
 	return s, nil
 }
@@ -213,33 +207,12 @@ func urlHost(listenHost string, addr net.Addr) string {
 	return net.JoinHostPort(host, port)
 }
 
-// index builds the account lookups.
-func (s *Server) index() {
-	for i := range s.cfg.Monogoto {
-		a := &s.cfg.Monogoto[i]
-		s.monogoto[a.UserName] = a
-	}
-	for i := range s.cfg.Coiote {
-		a := &s.cfg.Coiote[i]
-		s.coiote[a.Login] = a
-	}
-	for i := range s.cfg.CoioteClients {
-		c := &s.cfg.CoioteClients[i]
-		s.coioteClients[c.Realm+"\x00"+c.ClientID] = c
-		s.coioteRealms[c.Realm] = true
-	}
-	for i := range s.cfg.Bienport {
-		a := &s.cfg.Bienport[i]
-		s.bienport[a.ScreenName] = a
-	}
-}
-
 // Close stops every listener at once, dropping open connections. It is safe
 // to call more than once.
 func (s *Server) Close() {
 	s.closeOnce.Do(func() {
-		for _, srv := range s.servers {
-			_ = srv.Close()
+		for _, l := range s.platforms {
+			_ = l.srv.Close()
 		}
 	})
 }
@@ -248,8 +221,8 @@ func (s *Server) Close() {
 // waits for requests in flight until ctx ends (then it closes them).
 func (s *Server) Shutdown(ctx context.Context) error {
 	var errs []error
-	for _, srv := range s.servers {
-		if err := srv.Shutdown(ctx); err != nil {
+	for _, l := range s.platforms {
+		if err := l.srv.Shutdown(ctx); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -260,16 +233,30 @@ func (s *Server) Shutdown(ctx context.Context) error {
 // BaseURL is the base URL a client configures for platform p: Monogoto
 // "http://127.0.0.1:P" (the console and the v1 API share it), Coiote
 // "http://127.0.0.1:P", BienPort "http://127.0.0.1:P/api" (BienPort's API
-// sits under /api as on the real host). The scheme is https with TLS.
+// sits under /api as on the real host). The scheme is https with TLS. It is
+// "" for an unknown platform.
 func (s *Server) BaseURL(p platform.Name) string {
-	b, ok := s.bases[p]
+	l, ok := s.byName[p]
 	if !ok {
 		return ""
 	}
-	if p == platform.Bienport {
-		return b + "/api"
+	return l.root + l.info.apiPrefix
+}
+
+// BaseURLs returns every base URL by name: each platform's BaseURL under its
+// name, plus the further names a platform serves on the same listener
+// ("monogoto_v1": Monogoto's v1 API). cmd/iotauth-mock writes it to its
+// ready file.
+func (s *Server) BaseURLs() map[string]string {
+	out := map[string]string{}
+	for _, l := range s.platforms {
+		base := s.BaseURL(l.info.name)
+		out[string(l.info.name)] = base
+		for _, alias := range l.info.aliases {
+			out[alias] = base
+		}
 	}
-	return b
+	return out
 }
 
 // CACertPEM is the PEM of the self-signed certificate that every listener
@@ -292,14 +279,14 @@ func (s *Server) Config() Config { return s.cfg.cloneAccounts() }
 // Count is the number of requests platform p received for endpoint e,
 // faulted and rate-limited ones included. Endpoint "" counts them all.
 func (s *Server) Count(p platform.Name, e Endpoint) int64 {
-	ctr, ok := s.counts[p]
+	l, ok := s.byName[p]
 	if !ok {
 		return 0
 	}
 	if e == "" {
 		var n int64
-		for _, c := range ctr {
-			n += c.Load()
+		for i := range l.counts {
+			n += l.counts[i].Load()
 		}
 		return n
 	}
@@ -307,7 +294,7 @@ func (s *Server) Count(p platform.Name, e Endpoint) int64 {
 	if i < 0 {
 		return 0
 	}
-	return ctr[i].Load()
+	return l.counts[i].Load()
 }
 
 // Counts returns platform p's counters by endpoint name.
@@ -321,17 +308,17 @@ func (s *Server) Counts(p platform.Name) map[Endpoint]int64 {
 
 // ResetCounts sets every counter to zero and forgets the recorded requests.
 func (s *Server) ResetCounts() {
-	for _, p := range platform.Names() {
-		s.resetPlatform(p)
+	for _, l := range s.platforms {
+		s.resetPlatform(l)
 	}
 }
 
-func (s *Server) resetPlatform(p platform.Name) {
-	for _, c := range s.counts[p] {
-		c.Store(0)
+func (s *Server) resetPlatform(l *listener) {
+	for i := range l.counts {
+		l.counts[i].Store(0)
 	}
 	s.reqMu.Lock()
-	delete(s.requests, p)
+	delete(s.requests, l.info.name)
 	s.reqMu.Unlock()
 }
 
@@ -348,27 +335,7 @@ func (s *Server) ReceivedRequests(p platform.Name) []Request {
 func (s *Server) IssuedSecrets() []string { return s.tokens.issuedSecrets() }
 
 // Passwords returns every configured password and client secret.
-func (s *Server) Passwords() []string {
-	var out []string
-	add := func(v string) {
-		if v != "" {
-			out = append(out, v)
-		}
-	}
-	for _, a := range s.cfg.Monogoto {
-		add(a.Password)
-	}
-	for _, a := range s.cfg.Coiote {
-		add(a.Password)
-	}
-	for _, c := range s.cfg.CoioteClients {
-		add(c.ClientSecret)
-	}
-	for _, a := range s.cfg.Bienport {
-		add(a.Password)
-	}
-	return out
-}
+func (s *Server) Passwords() []string { return s.cfg.secrets() }
 
 // LastToken is the access token platform p issued last ("" if none).
 func (s *Server) LastToken(p platform.Name) string { return s.tokens.lastToken(p) }
@@ -387,44 +354,53 @@ func (s *Server) AdvanceClock(d time.Duration) {
 	}
 }
 
-// SetLoginRateLimit allows n password logins per window per client IP on
-// platform p (Monogoto POST /Auth, Coiote's password and client-credentials
-// grants, BienPort's login); the next ones get 429 with Retry-After (whole
-// seconds until the window frees). n <= 0 removes the limit. Monogoto's v1
-// API has its own limit: see SetMonogotoV1RateLimit.
-func (s *Server) SetLoginRateLimit(p platform.Name, n int, window time.Duration) {
-	ptr, ok := s.loginLimits[p]
+// SetRateLimit allows n requests per window per client IP to endpoint ep of
+// platform p, counted together with the platform's other endpoints under
+// the same limit; the next ones get 429 with Retry-After (whole seconds
+// until the window frees). n <= 0 removes the limit. The limits are:
+//
+//   - EndpointLogin on every platform: Monogoto POST /Auth, BienPort's
+//     login, and Coiote's password grant together with its client-credentials
+//     grant (EndpointClientCredentials). None by default.
+//   - Monogoto's EndpointV1Login together with EndpointRefresh: by default
+//     the documented 5 calls per 60 s (Config.MonogotoV1RateLimit).
+//
+// It reports whether p has a limit for ep; when not, it changes nothing.
+func (s *Server) SetRateLimit(p platform.Name, ep Endpoint, n int, window time.Duration) bool {
+	l, ok := s.byName[p]
 	if !ok {
-		return
+		return false
 	}
-	if n <= 0 || window <= 0 {
-		ptr.Store(nil)
-		return
+	rl := l.handlers.rateLimit(ep)
+	if rl == nil {
+		return false
 	}
-	ptr.Store(newLimiter(n, window))
+	rl.set(n, window)
+	return true
 }
 
-// SetMonogotoV1RateLimit replaces the v1 API's limit (by default the
-// documented 5 login or refresh calls per 60 s per client IP). n <= 0
-// removes it.
-func (s *Server) SetMonogotoV1RateLimit(n int, window time.Duration) {
-	if n <= 0 || window <= 0 {
-		s.v1Limit.Store(nil)
-		return
-	}
-	s.v1Limit.Store(newLimiter(n, window))
+// SetLoginRateLimit is SetRateLimit for EndpointLogin: it limits platform
+// p's password logins.
+func (s *Server) SetLoginRateLimit(p platform.Name, n int, window time.Duration) {
+	s.SetRateLimit(p, EndpointLogin, n, window)
 }
 
-// handler is platform p's whole HTTP handler: admin paths, then counting,
+// handler is a platform's whole HTTP handler: admin paths, then counting,
 // recording, latency, faults and the platform's routes.
-func (s *Server) handler(p platform.Name) http.Handler {
+func (s *Server) handler(l *listener) http.Handler {
+	p := l.info.name
+	other := endpointIndex(EndpointOther)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasPrefix(r.URL.Path, adminPrefix) {
-			s.serveAdmin(p, w, r)
+			s.serveAdmin(l, w, r)
 			return
 		}
-		ep, h := s.route(p, r)
-		s.counts[p][endpointIndex(ep)].Add(1)
+		ep, h := l.handlers.route(r)
+		i := endpointIndex(ep)
+		if h == nil || i < 0 {
+			ep, h, i = EndpointOther, notFound, other
+		}
+		l.counts[i].Add(1)
 		s.record(p, ep, r)
 		if !sleep(r.Context(), s.cfg.Latency) {
 			return
@@ -433,51 +409,12 @@ func (s *Server) handler(p platform.Name) http.Handler {
 			if !sleep(r.Context(), f.Latency) {
 				return
 			}
-			if writeFault(f, h, w, r) {
+			if writeFault(f, l.info.tokenFields, h, w, r) {
 				return
 			}
 		}
 		h(w, r)
 	})
-}
-
-// route picks platform p's handler for r.
-func (s *Server) route(p platform.Name, r *http.Request) (Endpoint, http.HandlerFunc) {
-	var ep Endpoint
-	var h http.HandlerFunc
-	switch p {
-	case platform.Monogoto:
-		ep, h = s.monogotoRoute(r)
-	case platform.Coiote:
-		ep, h = s.coioteRoute(r)
-	case platform.Bienport:
-		ep, h = s.bienportRoute(r)
-	}
-	if h == nil {
-		return EndpointOther, notFound
-	}
-	return ep, h
-}
-
-// segment returns the single, unescaped path segment between prefix and
-// suffix of r's escaped path (so `%2F` inside a segment is part of it, and
-// an unescaped `/` makes it two segments: no match).
-func segment(r *http.Request, prefix, suffix string) (string, bool) {
-	p := r.URL.EscapedPath()
-	if len(p) <= len(prefix)+len(suffix) || !strings.HasPrefix(p, prefix) || !strings.HasSuffix(p, suffix) {
-		return "", false
-	}
-	seg := p[len(prefix) : len(p)-len(suffix)]
-	if strings.Contains(seg, "/") {
-		return "", false
-	}
-	v, err := url.PathUnescape(seg)
-	return v, err == nil
-}
-
-// notFound answers every unknown path or method.
-func notFound(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusNotFound, map[string]string{"error": "not found"})
 }
 
 // record keeps a copy of the request; the body is read (up to 1 MiB) and
@@ -506,78 +443,26 @@ func (s *Server) record(p platform.Name, ep Endpoint, r *http.Request) {
 }
 
 // serveAdmin answers GET /__mock/counts and POST /__mock/reset.
-func (s *Server) serveAdmin(p platform.Name, w http.ResponseWriter, r *http.Request) {
+func (s *Server) serveAdmin(l *listener, w http.ResponseWriter, r *http.Request) {
 	switch {
 	case r.Method == http.MethodGet && r.URL.Path == adminPrefix+"counts":
 		out := map[string]int64{}
-		for e, n := range s.Counts(p) {
+		for e, n := range s.Counts(l.info.name) {
 			out[string(e)] = n
 		}
-		out["total"] = s.Count(p, "")
+		out["total"] = s.Count(l.info.name, "")
 		writeJSON(w, http.StatusOK, out)
 	case r.Method == http.MethodPost && r.URL.Path == adminPrefix+"reset":
-		s.resetPlatform(p)
+		s.resetPlatform(l)
 		w.WriteHeader(http.StatusNoContent)
 	default:
 		notFound(w, r)
 	}
 }
 
-// sleep waits d unless the request ends first; it reports whether to go on.
-func sleep(ctx context.Context, d time.Duration) bool {
-	if d <= 0 {
-		return true
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
-}
-
-// writeJSON writes v as JSON with the given status.
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		http.Error(w, "mock: cannot encode the answer", http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
-	w.WriteHeader(status)
-	_, _ = w.Write(b)
-}
-
-// bearer returns the token of an `Authorization: Bearer <token>` header
-// (the scheme is case-insensitive, as RFC 6750 allows).
-func bearer(r *http.Request) (string, bool) {
-	h := r.Header.Get("Authorization")
-	scheme, tok, ok := strings.Cut(h, " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") {
-		return "", false
-	}
-	tok = strings.TrimSpace(tok)
-	return tok, tok != ""
-}
-
-// clientIP is the rate limits' key.
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
-
-// checkLimit applies a limiter (nil: none). When the caller is over the
-// limit it sets Retry-After and returns false; the caller writes the body.
-func (s *Server) checkLimit(l *limiter, w http.ResponseWriter, r *http.Request) bool {
-	if l == nil {
-		return true
-	}
+// allow applies limit l to r. When the caller is over the limit it sets
+// Retry-After and returns false; the caller writes the platform's answer.
+func (s *Server) allow(l *rateLimit, w http.ResponseWriter, r *http.Request) bool {
 	ok, wait := l.allow(clientIP(r), s.tokens.now())
 	if !ok {
 		w.Header().Set("Retry-After", strconv.Itoa(retryAfterSeconds(wait)))
@@ -585,26 +470,13 @@ func (s *Server) checkLimit(l *limiter, w http.ResponseWriter, r *http.Request) 
 	return ok
 }
 
-// strictObject decodes a JSON object whose keys must be matched exactly
-// (encoding/json's struct decoding would accept "username" for
-// "UserName"; real servers may not).
-func strictObject(r *http.Request) (map[string]json.RawMessage, bool) {
-	var m map[string]json.RawMessage
-	if err := json.NewDecoder(r.Body).Decode(&m); err != nil || m == nil {
-		return nil, false
-	}
-	return m, true
-}
-
-// stringField reads a required, non-null string value.
-func stringField(m map[string]json.RawMessage, key string) (string, bool) {
-	raw, ok := m[key]
+// authorized returns what the server knows of the access token in r's
+// `Authorization: Bearer` header, when platform p issued it and it is still
+// valid.
+func (s *Server) authorized(r *http.Request, p platform.Name) (tokenInfo, bool) {
+	tok, ok := bearer(r)
 	if !ok {
-		return "", false
+		return tokenInfo{}, false
 	}
-	var v *string
-	if err := json.Unmarshal(raw, &v); err != nil || v == nil {
-		return "", false
-	}
-	return *v, true
+	return s.tokens.valid(tok, p, kindAccess)
 }

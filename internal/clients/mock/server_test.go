@@ -1,7 +1,6 @@
 package mock
 
 import (
-	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
@@ -22,27 +21,94 @@ import (
 	"github.com/iotauth/terraform-provider-iotauth/internal/clients/platform"
 )
 
-func tlsConfigFor(s *Server) *tls.Config {
-	return &tls.Config{RootCAs: s.CertPool(), MinVersion: tls.VersionTLS12}
+func TestRegistry(t *testing.T) {
+	if got, want := Platforms(), []platform.Name{Monogoto, Coiote, Bienport}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("Platforms() = %v, want %v", got, want)
+	}
+	for p, want := range map[platform.Name]string{Monogoto: "Monogoto", Coiote: "Coiote IoT DM", Bienport: "BienPort", "nope": ""} {
+		if got := Title(p); got != want {
+			t.Errorf("Title(%q) = %q, want %q", p, got, want)
+		}
+	}
+	// Every name a platform adds to Config's JSON form or to the ready
+	// file is unique.
+	var cfg Config
+	b, err := json.Marshal(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var jsonKeys map[string]any
+	if err := json.Unmarshal(b, &jsonKeys); err != nil {
+		t.Fatal(err)
+	}
+	keys := map[string]bool{"ca_cert_pem": true}
+	for k := range jsonKeys {
+		keys["config "+k] = true
+	}
+	for _, d := range cfg.durationSettings() {
+		if keys["config "+d.key] {
+			t.Errorf("duration key %q is used twice", d.key)
+		}
+		keys["config "+d.key] = true
+	}
+	for _, m := range registry {
+		info := m.info()
+		for _, k := range append([]string{string(info.name)}, info.aliases...) {
+			if keys[k] {
+				t.Errorf("ready-file key %q is used twice", k)
+			}
+			keys[k] = true
+		}
+		if info.title == "" || len(info.tokenFields) == 0 {
+			t.Errorf("%s: incomplete info %+v", info.name, info)
+		}
+		// The section is the platform's part of the Config it is given.
+		for _, l := range m.section(&cfg).accounts() {
+			l.seed()
+		}
+		if len(cfg.AccountNames(info.name)) == 0 {
+			t.Errorf("%s: seed() did not fill the Config's accounts", info.name)
+		}
+	}
+	if cfg.AccountNames("nope") != nil {
+		t.Error("AccountNames of an unknown platform")
+	}
 }
 
 func TestBaseURLs(t *testing.T) {
 	s := startT(t, nil)
-	for _, p := range platform.Names() {
+	wantPath := map[platform.Name]string{Monogoto: "", Coiote: "", Bienport: "/api"}
+	for _, p := range Platforms() {
 		u, err := url.Parse(s.BaseURL(p))
 		if err != nil || u.Scheme != "http" || u.Hostname() != "127.0.0.1" || u.Port() == "" {
 			t.Errorf("%s: %q", p, s.BaseURL(p))
 		}
-		wantPath := ""
-		if p == platform.Bienport {
-			wantPath = "/api"
-		}
-		if u.Path != wantPath {
+		if u.Path != wantPath[p] {
 			t.Errorf("%s path %q", p, u.Path)
 		}
 	}
+	want := map[string]string{
+		"monogoto": s.BaseURL(Monogoto), "monogoto_v1": s.BaseURL(Monogoto),
+		"coiote": s.BaseURL(Coiote), "bienport": s.BaseURL(Bienport),
+	}
+	if got := s.BaseURLs(); !reflect.DeepEqual(got, want) {
+		t.Errorf("BaseURLs() = %v, want %v", got, want)
+	}
 	if s.BaseURL("nope") != "" || s.CACertPEM() != "" || s.CertPool() != nil {
 		t.Error("unexpected values without TLS")
+	}
+}
+
+func TestAccountNames(t *testing.T) {
+	cfg := DefaultConfig()
+	for p, want := range map[platform.Name][]string{
+		Monogoto: {"demo@monogoto.io", "fleet.viewer@example.com"},
+		Coiote:   {"ops@acme.example", "acmeadmin", "client iotauth-ci (realm coiote-cloud)"},
+		Bienport: {"bienport.demo", "905554447788"},
+	} {
+		if got := cfg.AccountNames(p); !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: %v, want %v", p, got, want)
+		}
 	}
 }
 
@@ -57,13 +123,13 @@ func TestFixedPorts(t *testing.T) {
 	}
 	port := addr.Port
 	ln.Close()
-	s := startT(t, func(c *Config) { c.Ports = map[platform.Name]int{platform.Coiote: port} })
-	if want := "http://127.0.0.1:" + strconv.Itoa(port); s.BaseURL(platform.Coiote) != want {
-		t.Errorf("BaseURL %q, want %q", s.BaseURL(platform.Coiote), want)
+	s := startT(t, func(c *Config) { c.Ports = map[platform.Name]int{Coiote: port} })
+	if want := "http://127.0.0.1:" + strconv.Itoa(port); s.BaseURL(Coiote) != want {
+		t.Errorf("BaseURL %q, want %q", s.BaseURL(Coiote), want)
 	}
 	// The port is taken now: a second server cannot have it.
 	cfg := DefaultConfig()
-	cfg.Ports = map[platform.Name]int{platform.Coiote: port}
+	cfg.Ports = map[platform.Name]int{Coiote: port}
 	if s2, err := Start(cfg); err == nil {
 		s2.Close()
 		t.Fatal("a second server took the same port")
@@ -104,7 +170,7 @@ func TestConcurrentLoginsUniqueTokensAndCounts(t *testing.T) {
 		t.Fatalf("%d distinct tokens, want %d", len(tokens), workers*per)
 	}
 	var total int64
-	for _, p := range platform.Names() {
+	for _, p := range Platforms() {
 		n := s.Count(p, EndpointLogin)
 		if n != s.Count(p, "") {
 			t.Errorf("%s: login %d, total %d", p, n, s.Count(p, ""))
@@ -121,11 +187,11 @@ func TestConcurrentLoginsUniqueTokensAndCounts(t *testing.T) {
 			t.Fatal("IssuedSecrets lacks a token")
 		}
 	}
-	if want := workers*per + s.Count(platform.Monogoto, EndpointLogin) + s.Count(platform.Bienport, EndpointLogin); int64(len(secrets)) != want {
+	if want := workers*per + s.Count(Monogoto, EndpointLogin) + s.Count(Bienport, EndpointLogin); int64(len(secrets)) != want {
 		t.Errorf("%d issued secrets, want %d (tokens + Monogoto refresh tokens + MQTT passwords)", len(secrets), want)
 	}
 	s.ResetCounts()
-	for _, p := range platform.Names() {
+	for _, p := range Platforms() {
 		if s.Count(p, "") != 0 || len(s.ReceivedRequests(p)) != 0 {
 			t.Errorf("%s not reset", p)
 		}
@@ -134,7 +200,7 @@ func TestConcurrentLoginsUniqueTokensAndCounts(t *testing.T) {
 
 func TestConcurrentFaultTimes(t *testing.T) {
 	s := startT(t, nil)
-	s.SetFault(platform.Monogoto, Fault{Times: 5, Status: http.StatusServiceUnavailable})
+	s.SetFault(Monogoto, Fault{Times: 5, Status: http.StatusServiceUnavailable})
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	statuses := map[int]int{}
@@ -142,7 +208,7 @@ func TestConcurrentFaultTimes(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			a := getBearer(t, s.BaseURL(platform.Monogoto)+"/things", "", nil)
+			a := getBearer(t, s.BaseURL(Monogoto)+"/things", "", nil)
 			mu.Lock()
 			statuses[a.status]++
 			mu.Unlock()
@@ -152,8 +218,8 @@ func TestConcurrentFaultTimes(t *testing.T) {
 	if statuses[http.StatusServiceUnavailable] != 5 || statuses[http.StatusUnauthorized] != 15 {
 		t.Errorf("statuses %v", statuses)
 	}
-	if s.Count(platform.Monogoto, EndpointAuthorized) != 20 {
-		t.Errorf("count %d", s.Count(platform.Monogoto, EndpointAuthorized))
+	if s.Count(Monogoto, EndpointAuthorized) != 20 {
+		t.Errorf("count %d", s.Count(Monogoto, EndpointAuthorized))
 	}
 }
 
@@ -167,14 +233,14 @@ func TestPasswordsAndLastToken(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Passwords %v", got)
 	}
-	for _, p := range platform.Names() {
+	for _, p := range Platforms() {
 		if s.LastToken(p) != "" {
 			t.Errorf("%s LastToken before any login", p)
 		}
 	}
 	bienportLogin(t, s, SeedBienportDemo.ScreenName, SeedBienportDemoPassword, false)
 	last := bienportLogin(t, s, SeedBienportPhone.ScreenName, SeedBienportPhonePassword, false).str(t, "token")
-	if s.LastToken(platform.Bienport) != last || s.LastToken(platform.Coiote) != "" {
+	if s.LastToken(Bienport) != last || s.LastToken(Coiote) != "" {
 		t.Error("LastToken")
 	}
 	for _, secret := range s.IssuedSecrets() {
@@ -190,24 +256,24 @@ func TestRevokeTokens(t *testing.T) {
 	s := startT(t, nil)
 	tok := coioteLogin(t, s, SeedCoioteOps.Login, SeedCoioteOpsPassword).str(t, "access_token")
 	mtok := monogotoLogin(t, s, SeedMonogotoDemo.UserName, SeedMonogotoDemoPassword).str(t, "token")
-	s.RevokeTokens(platform.Coiote)
-	wantStatus(t, getBearer(t, s.BaseURL(platform.Coiote)+"/api/coiotedm/v3/devices", tok, nil), http.StatusUnauthorized)
-	wantStatus(t, getBearer(t, s.BaseURL(platform.Monogoto)+"/things", mtok, nil), http.StatusOK)
+	s.RevokeTokens(Coiote)
+	wantStatus(t, getBearer(t, s.BaseURL(Coiote)+"/api/coiotedm/v3/devices", tok, nil), http.StatusUnauthorized)
+	wantStatus(t, getBearer(t, s.BaseURL(Monogoto)+"/things", mtok, nil), http.StatusOK)
 }
 
 func TestUnknownPathsAndAdminEndpoints(t *testing.T) {
 	s := startT(t, nil)
-	for _, p := range platform.Names() {
+	for _, p := range Platforms() {
 		a := send(t, nil, http.MethodGet, s.BaseURL(p)+"/does/not/exist", nil, "")
 		wantStatus(t, a, http.StatusNotFound)
 		if a.str(t, "error") != "not found" {
 			t.Errorf("%s: %s", p, a.body)
 		}
 	}
-	wantStatus(t, send(t, nil, http.MethodDelete, s.BaseURL(platform.Bienport)+"/auth/login", nil, ""), http.StatusNotFound)
+	wantStatus(t, send(t, nil, http.MethodDelete, s.BaseURL(Bienport)+"/auth/login", nil, ""), http.StatusNotFound)
 	coioteLogin(t, s, SeedCoioteOps.Login, "bad")
 
-	root := strings.TrimSuffix(s.BaseURL(platform.Bienport), "/api")
+	root := strings.TrimSuffix(s.BaseURL(Bienport), "/api")
 	a := send(t, nil, http.MethodGet, root+"/__mock/counts", nil, "")
 	wantStatus(t, a, http.StatusOK)
 	var counts map[string]int64
@@ -217,19 +283,19 @@ func TestUnknownPathsAndAdminEndpoints(t *testing.T) {
 	if counts["other"] != 2 || counts["total"] != 2 || counts["login"] != 0 || len(counts) != len(Endpoints())+1 {
 		t.Errorf("bienport counts %v", counts)
 	}
-	a = send(t, nil, http.MethodGet, s.BaseURL(platform.Coiote)+"/__mock/counts", nil, "")
+	a = send(t, nil, http.MethodGet, s.BaseURL(Coiote)+"/__mock/counts", nil, "")
 	if err := json.Unmarshal(a.body, &counts); err != nil || counts["login"] != 1 || counts["total"] != 2 {
 		t.Errorf("coiote counts %s", a.body)
 	}
 	wantStatus(t, send(t, nil, http.MethodPost, root+"/__mock/reset", nil, ""), http.StatusNoContent)
-	if s.Count(platform.Bienport, "") != 0 || s.Count(platform.Coiote, "") != 2 {
+	if s.Count(Bienport, "") != 0 || s.Count(Coiote, "") != 2 {
 		t.Error("reset must touch only its own platform")
 	}
 	wantStatus(t, send(t, nil, http.MethodGet, root+"/__mock/reset", nil, ""), http.StatusNotFound)
 	// Admin requests are neither counted nor faulted.
-	s.SetFault(platform.Bienport, Fault{Status: http.StatusInternalServerError})
+	s.SetFault(Bienport, Fault{Status: http.StatusInternalServerError})
 	wantStatus(t, send(t, nil, http.MethodGet, root+"/__mock/counts", nil, ""), http.StatusOK)
-	if s.Count(platform.Bienport, "") != 0 {
+	if s.Count(Bienport, "") != 0 {
 		t.Error("admin requests were counted")
 	}
 }
@@ -237,8 +303,8 @@ func TestUnknownPathsAndAdminEndpoints(t *testing.T) {
 func TestReceivedRequests(t *testing.T) {
 	s := startT(t, nil)
 	monogotoLogin(t, s, SeedMonogotoDemo.UserName, SeedMonogotoDemoPassword)
-	send(t, nil, http.MethodGet, s.BaseURL(platform.Monogoto)+"/things?limit=1&offset=0", map[string]string{"User-Agent": "probe/1"}, "")
-	got := s.ReceivedRequests(platform.Monogoto)
+	send(t, nil, http.MethodGet, s.BaseURL(Monogoto)+"/things?limit=1&offset=0", map[string]string{"User-Agent": "probe/1"}, "")
+	got := s.ReceivedRequests(Monogoto)
 	if len(got) != 2 {
 		t.Fatalf("%d requests", len(got))
 	}
@@ -253,7 +319,7 @@ func TestReceivedRequests(t *testing.T) {
 
 func TestLoginRateLimit(t *testing.T) {
 	s := startT(t, nil)
-	s.SetLoginRateLimit(platform.Bienport, 2, time.Minute)
+	s.SetLoginRateLimit(Bienport, 2, time.Minute)
 	wantStatus(t, bienportLogin(t, s, SeedBienportDemo.ScreenName, SeedBienportDemoPassword, false), http.StatusOK)
 	wantStatus(t, bienportLogin(t, s, SeedBienportDemo.ScreenName, "wrong", false), http.StatusUnauthorized)
 	a := bienportLogin(t, s, SeedBienportDemo.ScreenName, SeedBienportDemoPassword, false)
@@ -267,29 +333,37 @@ func TestLoginRateLimit(t *testing.T) {
 	}
 	s.AdvanceClock(time.Minute)
 	wantStatus(t, bienportLogin(t, s, SeedBienportDemo.ScreenName, SeedBienportDemoPassword, false), http.StatusOK)
-	if s.Count(platform.Bienport, EndpointLogin) != 4 {
-		t.Errorf("count %d", s.Count(platform.Bienport, EndpointLogin))
+	if s.Count(Bienport, EndpointLogin) != 4 {
+		t.Errorf("count %d", s.Count(Bienport, EndpointLogin))
 	}
 
 	// Coiote's password and client-credentials grants share the limit.
-	s.SetLoginRateLimit(platform.Coiote, 2, time.Minute)
+	s.SetLoginRateLimit(Coiote, 2, time.Minute)
 	wantStatus(t, coioteLogin(t, s, SeedCoioteOps.Login, SeedCoioteOpsPassword), http.StatusCreated)
 	cc := url.Values{"grant_type": {"client_credentials"}, "client_id": {SeedCoioteClient.ClientID}, "client_secret": {SeedCoioteClientSecret}}
-	wantStatus(t, postFormT(t, s.BaseURL(platform.Coiote)+CoioteIAMTokenPath(SeedCoioteRealm), cc), http.StatusOK)
+	wantStatus(t, postFormT(t, s.BaseURL(Coiote)+CoioteIAMTokenPath(SeedCoioteRealm), cc), http.StatusOK)
 	a = coioteLogin(t, s, SeedCoioteOps.Login, SeedCoioteOpsPassword)
 	wantStatus(t, a, http.StatusTooManyRequests)
 	if ra, err := strconv.Atoi(a.header.Get("Retry-After")); err != nil || ra < 59 || ra > 60 || a.str(t, "error") != "too many requests" {
 		t.Errorf("coiote 429: %v %s", a.header, a.body)
 	}
-	s.SetLoginRateLimit(platform.Coiote, 0, 0)
+	s.SetLoginRateLimit(Coiote, 0, 0)
 	wantStatus(t, coioteLogin(t, s, SeedCoioteOps.Login, SeedCoioteOpsPassword), http.StatusCreated)
 
-	s.SetLoginRateLimit(platform.Monogoto, 1, time.Minute)
+	s.SetLoginRateLimit(Monogoto, 1, time.Minute)
 	a = monogotoLogin(t, s, SeedMonogotoDemo.UserName, SeedMonogotoDemoPassword)
 	wantStatus(t, a, http.StatusOK)
 	a = monogotoLogin(t, s, SeedMonogotoDemo.UserName, SeedMonogotoDemoPassword)
 	if a.status != http.StatusTooManyRequests || a.header.Get("Retry-After") == "" {
 		t.Errorf("monogoto 429: %d %v", a.status, a.header)
+	}
+	for _, c := range []struct {
+		p  platform.Name
+		ep Endpoint
+	}{{Coiote, EndpointProfile}, {Bienport, EndpointV1Login}, {"nope", EndpointLogin}} {
+		if s.SetRateLimit(c.p, c.ep, 1, time.Minute) {
+			t.Errorf("SetRateLimit(%s, %s) reported a limit", c.p, c.ep)
+		}
 	}
 }
 
@@ -307,20 +381,20 @@ func TestTLS(t *testing.T) {
 		t.Errorf("SANs %v %v", cert.IPAddresses, cert.DNSNames)
 	}
 	c := &http.Client{Transport: &http.Transport{TLSClientConfig: tlsConfigFor(s)}}
-	for _, p := range platform.Names() {
+	for _, p := range Platforms() {
 		if !strings.HasPrefix(s.BaseURL(p), "https://127.0.0.1:") {
 			t.Errorf("%s BaseURL %q", p, s.BaseURL(p))
 		}
 	}
-	a := send(t, c, http.MethodPost, s.BaseURL(platform.Monogoto)+"/Auth", nil,
+	a := send(t, c, http.MethodPost, s.BaseURL(Monogoto)+"/Auth", nil,
 		`{"UserName":"demo@monogoto.io","Password":"`+SeedMonogotoDemoPassword+`"}`)
 	wantStatus(t, a, http.StatusOK)
-	a = send(t, c, http.MethodPost, s.BaseURL(platform.Bienport)+"/auth/login", nil,
+	a = send(t, c, http.MethodPost, s.BaseURL(Bienport)+"/auth/login", nil,
 		`{"screenName":"bienport.demo","password":"`+SeedBienportDemoPassword+`"}`)
 	wantStatus(t, a, http.StatusOK)
 
 	// Without the CA the handshake fails.
-	resp, err := http.Get(s.BaseURL(platform.Coiote) + "/api/coiotedm/v3/devices")
+	resp, err := http.Get(s.BaseURL(Coiote) + "/api/coiotedm/v3/devices")
 	if err == nil {
 		resp.Body.Close()
 		t.Fatal("a client without the CA connected")
@@ -330,7 +404,7 @@ func TestTLS(t *testing.T) {
 		t.Errorf("error %v, want an unknown authority", err)
 	}
 	// Plain HTTP to the TLS port does not get an answer from a platform.
-	plain := strings.Replace(s.BaseURL(platform.Coiote), "https://", "http://", 1)
+	plain := strings.Replace(s.BaseURL(Coiote), "https://", "http://", 1)
 	if resp, err := http.Get(plain + "/api/coiotedm/v3/devices"); err == nil {
 		resp.Body.Close()
 		if resp.StatusCode != http.StatusBadRequest {
@@ -362,6 +436,10 @@ func TestLoadConfigFile(t *testing.T) {
 	}
 	if len(cfg.Monogoto) != 1 || cfg.Monogoto[0].CustomerID != "cid_solo" || cfg.Monogoto[0].Profile.Permissions["Things"][0] != "view" {
 		t.Errorf("monogoto accounts %+v", cfg.Monogoto)
+	}
+	// A listed account replaces the seeds: it inherits none of their fields.
+	if a := cfg.Monogoto[0]; a.UserID != "" || a.Realm != "" || len(a.Profile.Permissions) != 1 || a.ThingsGroupIDs != nil {
+		t.Errorf("the listed account inherited a seed's fields: %+v", a)
 	}
 	if !reflect.DeepEqual(cfg.Coiote, []CoioteAccount{SeedCoioteOps, SeedCoioteAdmin}) || len(cfg.Bienport) != 2 || len(cfg.CoioteClients) != 1 {
 		t.Errorf("the other platforms should keep the seeded accounts")
@@ -439,7 +517,7 @@ func TestShutdown(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	base := s.BaseURL(platform.Monogoto)
+	base := s.BaseURL(Monogoto)
 	if err := s.Shutdown(t.Context()); err != nil {
 		t.Fatal(err)
 	}

@@ -109,6 +109,28 @@ func (ts *tokenStore) signJWT(claims jwt.MapClaims, now, expires time.Time) (str
 	return t.SignedString(ts.key)
 }
 
+// issueJWT signs claims as a JWT that expires after life on the store's
+// clock, and registers it with info.
+func (ts *tokenStore) issueJWT(info tokenInfo, life time.Duration, claims jwt.MapClaims) (string, error) {
+	now := ts.now()
+	info.expires = now.Add(life)
+	token, err := ts.signJWT(claims, now, info.expires)
+	if err != nil {
+		return "", err
+	}
+	ts.register(token, info)
+	return token, nil
+}
+
+// issueOpaque returns a fresh opaque token (see opaque) that expires after
+// life, registered with info.
+func (ts *tokenStore) issueOpaque(kind string, info tokenInfo, life time.Duration) string {
+	token := opaque(kind)
+	info.expires = ts.now().Add(life)
+	ts.register(token, info)
+	return token
+}
+
 // register remembers a token; an access token also becomes the platform's
 // LastToken. Every registered token is an issued secret.
 func (ts *tokenStore) register(token string, info tokenInfo) {

@@ -1,14 +1,14 @@
-// Package monogoto logs in to Monogoto: the console API (POST /Auth, the
-// seed documentation) and the newer v1 API (POST /v1/auth/token and
-// /v1/auth/refresh on api.monogoto.io).
+// Package monogoto is the Monogoto platform (cellular IoT connectivity): the
+// console API (POST /Auth, the seed documentation), whose login answer is
+// the account's profile, and the newer v1 API (POST /v1/auth/token and
+// /v1/auth/refresh on api.monogoto.io), which returns tokens only.
 package monogoto
 
 import (
 	"bytes"
+	"cmp"
 	"context"
-	"encoding/json"
-	"net/http"
-	"strings"
+	"fmt"
 	"time"
 
 	"github.com/iotauth/terraform-provider-iotauth/internal/clients/httpx"
@@ -17,14 +17,95 @@ import (
 	"github.com/iotauth/terraform-provider-iotauth/internal/clients/wire"
 )
 
-// V1TokenLifetime is the documented lifetime of a v1 access token, used when
-// the token carries no readable `exp` claim.
-const V1TokenLifetime = 4 * time.Hour
+// Public base URLs of the two APIs.
+const (
+	defaultBaseURL   = "https://console.monogoto.io"
+	defaultV1BaseURL = "https://api.monogoto.io"
+)
 
-// LoginPath is the console API's login endpoint. Whether the platform treats
-// paths case-insensitively is not documented: we send it exactly as the
-// vendor documentation spells it.
-const LoginPath = "/Auth"
+// The api_version setting and its values.
+const (
+	apiVersion = "api_version"
+	legacyAPI  = "legacy"
+	v1API      = "v1"
+)
+
+// loginPath is the console API's login endpoint. Whether the platform
+// treats paths case-insensitively is not documented: it is sent exactly as
+// the vendor documentation spells it.
+const loginPath = "/Auth"
+
+// Platform implements clients.Platform (and clients.Refresher) for Monogoto.
+type Platform struct{}
+
+var info = platform.Info{
+	Name:  "monogoto",
+	Title: "Monogoto",
+	Description: "Monogoto (cellular IoT connectivity) settings. " +
+		"The legacy console API signs in with `POST {base_url}/Auth`; the v1 API with `POST {base_url}/v1/auth/token`.",
+	DefaultBaseURL:    defaultBaseURL,
+	BaseURLDefaultDoc: fmt.Sprintf("`%s`, or `%s` when `api_version = \"v1\"`", defaultBaseURL, defaultV1BaseURL),
+	UsernameDoc:       "the account's e-mail address",
+	HeadersDoc:        "`Authorization`, and `apikey` (the customer ID) when the account has one",
+	Credentials:       []platform.CredentialKind{platform.Password},
+	Settings: []platform.Setting{{
+		Name: apiVersion,
+		Description: "Which Monogoto API to sign in with: `legacy` (the console API, `POST /Auth`, " +
+			"which also returns the account profile) or `v1` (`api.monogoto.io`, `POST /v1/auth/token`, " +
+			"refreshed with its rotating refresh token; it returns no profile).",
+		Default: legacyAPI,
+		OneOf:   []string{legacyAPI, v1API},
+	}},
+	ProfileFields: []platform.Field{
+		{Name: "realm", Type: platform.String, Description: "The account's realm."},
+		{Name: "role_profile_id", Type: platform.String, Description: "The user profile ID held in the login's `Role` field."},
+		{Name: "profile_name", Type: platform.String, Description: "The user profile's name."},
+		{Name: "profile_type", Type: platform.String, Description: "The user profile's type."},
+		{Name: "two_factor_authentication", Type: platform.Bool, Description: "Whether two-factor authentication is on."},
+		{Name: "things_group_ids", Type: platform.StringList, Description: "The things groups the user may see."},
+		{Name: "profile_created", Type: platform.Time, Description: "When the user profile was created (RFC 3339); null when unknown."},
+		{Name: "profile_modified", Type: platform.Time, Description: "When the user profile was last changed (RFC 3339); null when unknown."},
+	},
+	ProfileDoc: "Monogoto-only facts; null on other platforms.",
+}
+
+// Info declares Monogoto.
+func (Platform) Info() platform.Info { return info }
+
+// Login signs in with the API that the api_version setting selects.
+func (Platform) Login(ctx context.Context, c *httpx.Client, cr platform.Credentials) (*platform.Session, error) {
+	if cr.Option(apiVersion) == v1API {
+		return loginV1(ctx, c, cr)
+	}
+	base := cr.BaseURLOr(defaultBaseURL)
+	// The login body carries the password by design; it is sent only to
+	// the configured base URL and never logged.
+	resp, err := c.PostJSON(ctx, base+loginPath, struct {
+		UserName string `json:"UserName"`
+		Password string `json:"Password"`
+	}{cr.Username, cr.Password}, nil)
+	if err != nil {
+		return nil, err
+	}
+	err = resp.Check(httpx.Expect{Path: loginPath, Refused: func(status int) bool {
+		// The seed documents a refused login as a 404 whose body,
+		// `{ Access denied }`, is not JSON; a 404 without those words is a
+		// missing endpoint, most likely a wrong base_url. 401 and 403 are
+		// what other clients in the wild see.
+		return status == 401 || status == 403 ||
+			(status == 404 && bytes.Contains(bytes.ToLower(resp.Body), []byte("access denied")))
+	}})
+	if err != nil {
+		return nil, err
+	}
+	s, err := decodeLogin(resp.Body, resp.Header.Get("Content-Type"), time.Now().UTC())
+	if err != nil {
+		return nil, err
+	}
+	s.BaseURL = base
+	s.Username = cmp.Or(s.Username, cr.Username)
+	return s, nil
+}
 
 // loginResponse is the console API's login answer (seed 001).
 type loginResponse struct {
@@ -52,87 +133,21 @@ type loginResponse struct {
 	} `json:"UserProfile"`
 }
 
-// Login signs in with the API that cr.MonogotoAPI selects.
-func Login(ctx context.Context, c *httpx.Client, cr platform.Credentials) (*platform.Session, error) {
-	if cr.MonogotoAPI == platform.MonogotoV1 {
-		return LoginV1(ctx, c, cr)
-	}
-	s, err := loginLegacy(ctx, c, cr)
-	return s, platform.Annotate(err, platform.Monogoto, cr.Username, "login")
-}
-
-func loginLegacy(ctx context.Context, c *httpx.Client, cr platform.Credentials) (*platform.Session, error) {
-	// The login body carries the password by design; it is sent only to
-	// the configured base URL and never logged.
-	body, err := json.Marshal(struct { //nolint:gosec // G117: the login request must carry the password.
-		UserName string `json:"UserName"`
-		Password string `json:"Password"`
-	}{cr.Username, cr.Password})
-	if err != nil {
-		return nil, err
-	}
-	resp, err := c.Do(ctx, &httpx.Request{
-		Method: http.MethodPost,
-		URL:    platform.NormalizeBaseURL(cr.BaseURL) + LoginPath,
-		Header: http.Header{"Content-Type": {"application/json"}},
-		Body:   body,
-	})
-	if err != nil {
-		return nil, err
-	}
-	switch resp.Status {
-	case http.StatusOK:
-	case http.StatusUnauthorized, http.StatusForbidden:
-		return nil, badCredentials(resp)
-	case http.StatusNotFound:
-		// The documented bad-credentials answer is a 404 whose body,
-		// `{ Access denied }`, is not JSON. A 404 without those words is
-		// a missing endpoint: most likely a wrong base_url.
-		if bytes.Contains(bytes.ToLower(resp.Body), []byte("access denied")) {
-			return nil, badCredentials(resp)
-		}
-		return nil, &platform.Error{Kind: platform.KindNotFound, Status: resp.Status, Attempts: resp.Attempts,
-			Detail: "the login endpoint " + LoginPath + " was not found (HTTP 404)"}
-	default:
-		return nil, unexpected(resp)
-	}
-	s, err := DecodeLogin(resp.Body, resp.Header.Get("Content-Type"))
-	if err != nil {
-		return nil, err
-	}
-	s.BaseURL = platform.NormalizeBaseURL(cr.BaseURL)
-	if s.Username == "" {
-		s.Username = cr.Username
-	}
-	return s, nil
-}
-
-func badCredentials(resp *httpx.Response) error {
-	return &platform.Error{Kind: platform.KindBadCredentials, Status: resp.Status, Attempts: resp.Attempts,
-		Detail: "the platform answered \"Access denied\""}
-}
-
-func unexpected(resp *httpx.Response) error {
-	return &platform.Error{Kind: platform.KindUnexpectedStatus, Status: resp.Status, Attempts: resp.Attempts}
-}
-
-// DecodeLogin decodes a console API login answer into a Session. It is
-// exported for the fuzz tests.
-func DecodeLogin(body []byte, contentType string) (*platform.Session, error) {
+// decodeLogin decodes a console API login answer into a Session.
+func decodeLogin(body []byte, contentType string, now time.Time) (*platform.Session, error) {
 	var r loginResponse
 	if err := wire.DecodeJSON(body, contentType, &r); err != nil {
 		return nil, err
 	}
-	if r.Token == nil {
-		return nil, platform.Malformed("token", "the answer has no \"token\" field")
+	token, err := wire.Token("token", r.Token)
+	if err != nil {
+		return nil, err
 	}
-	token := strings.TrimSpace(*r.Token)
-	if token == "" {
-		return nil, platform.Malformed("token", "the \"token\" field is empty")
-	}
-	now := time.Now().UTC()
+	// The docs call the customer ID the customer API key: some endpoints
+	// want it in an apikey header.
+	customerID := r.CustomerID.Value
 	s := &platform.Session{
-		Platform:     platform.Monogoto,
+		Platform:     info.Name,
 		Username:     r.UserName,
 		Token:        token,
 		TokenType:    "Bearer",
@@ -141,36 +156,23 @@ func DecodeLogin(body []byte, contentType string) (*platform.Session, error) {
 	}
 	// The console token is JWT-shaped but its claims are not documented:
 	// the expiry is known only when it decodes with an `exp` claim.
-	if claims, err := jwtclaims.Parse(token); err == nil {
-		if exp, ok := jwtclaims.Expiry(claims); ok {
-			s.ExpiresAt = exp
-		}
+	if exp, ok := jwtclaims.TokenExpiry(token); ok {
+		s.ExpiresAt = exp
 	}
+	s.Headers = map[string]string{"Authorization": s.AuthorizationHeader()}
+	if customerID != "" {
+		s.Headers["apikey"] = customerID
+	}
+
 	perms := make(map[string][]string, len(r.UserProfile.Permissions))
 	for k, v := range r.UserProfile.Permissions {
-		actions := make([]string, 0, len(v))
-		actions = append(actions, v...)
-		perms[k] = actions
+		perms[k] = append(make([]string, 0, len(v)), v...)
 	}
 	groups := make([]string, 0, len(r.ThingsGroupIDs))
 	for _, g := range r.ThingsGroupIDs {
 		if g.Set {
 			groups = append(groups, g.Value)
 		}
-	}
-	ex := &platform.MonogotoExtras{
-		Realm:                   r.Realm,
-		RoleProfileID:           r.Role,
-		ProfileName:             r.UserProfile.Name,
-		ProfileType:             r.UserProfile.Type,
-		TwoFactorAuthentication: r.AccountSettings.TwoFactorAuthentication,
-		ThingsGroupIDs:          groups,
-	}
-	if r.UserProfile.DateCreated.Set {
-		ex.ProfileCreated = time.UnixMilli(r.UserProfile.DateCreated.Value).UTC()
-	}
-	if r.UserProfile.DateModified.Set {
-		ex.ProfileModified = time.UnixMilli(r.UserProfile.DateModified.Value).UTC()
 	}
 	var roles []string
 	if r.UserProfile.Name != "" {
@@ -180,14 +182,31 @@ func DecodeLogin(body []byte, contentType string) (*platform.Session, error) {
 		UserID:         r.UserID.Value,
 		UserName:       r.UserName,
 		Email:          r.UserName, // Monogoto's UserName is the e-mail address.
-		CustomerID:     r.CustomerID.Value,
+		CustomerID:     customerID,
 		OrganizationID: r.OrganizationID.Value,
 		Roles:          roles,
 		Permissions:    perms,
-		Monogoto:       ex,
+		Extras: map[string]any{
+			"realm":                     r.Realm,
+			"role_profile_id":           r.Role,
+			"profile_name":              r.UserProfile.Name,
+			"profile_type":              r.UserProfile.Type,
+			"two_factor_authentication": r.AccountSettings.TwoFactorAuthentication,
+			"things_group_ids":          groups,
+			"profile_created":           epochMillis(r.UserProfile.DateCreated),
+			"profile_modified":          epochMillis(r.UserProfile.DateModified),
+		},
 	}
 	if r.OrganizationID.Value != "" {
 		s.Profile.OrganizationIDs = []string{r.OrganizationID.Value}
 	}
 	return s, nil
+}
+
+// epochMillis is a date in epoch milliseconds, zero (null) when absent.
+func epochMillis(v wire.FlexInt) time.Time {
+	if !v.Set {
+		return time.Time{}
+	}
+	return time.UnixMilli(v.Value).UTC()
 }

@@ -1,23 +1,16 @@
-package monogoto_test
+package monogoto
 
 import (
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
-	"net/http/httptest"
-	"os"
 	"reflect"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 
-	"github.com/iotauth/terraform-provider-iotauth/internal/clients/httpx"
-	"github.com/iotauth/terraform-provider-iotauth/internal/clients/monogoto"
+	"github.com/iotauth/terraform-provider-iotauth/internal/clients/clienttest"
 	"github.com/iotauth/terraform-provider-iotauth/internal/clients/platform"
 )
 
@@ -28,15 +21,6 @@ const (
 	seedToken        = "eyJhb6IkpXVCJ9.eyJSb2xlIjoiVXN4lclByb2ZpbGVJZF9kZGM2MThhNC0wNTI1LTQ2MmUtYWN3NzhhMGQxYmbSI6Im4zgFkbWluIiwiQ3VzdG9tsbCwiVXNlcklkIjoiVklkXzg5Yj5Y2OGEyUtNDQThhLTEzZjA0MzJhZDE3YyINTAzgZmUtZGI51My00ZjRiLTktN2U5Yjc0ZWU1ZThlIiwiaWNzM3MjI5L2MDY3NTE2Mjl9.99aSLzP7kTgK6TZGW-xalrMu0GkW6viunt3XxbNng"
 	seedRefreshToken = "eyJhb6IkpXVCJ9.eyJSb2xlIjoiVXN4lclByb2ZpbGVJZF9kZGM2MThhNC0wNTI1LTQ2MmUtYWN3NzhhMGQxYmbSI6Im4zgFkbWluIiwiQ3VzdG9tsbCwiVXN6lcklkjoiVklkXzg5Y2464OGEyUtND8ThhLTEzZjA0MzJhZDE3YyINTAgsretszgZmUtZGI51My00ZjRiLTktN2U5Yjc0ZWU1ZThlIiwiaWNzM3MjI5L2MD5786bzdhfdzhY3NTE2Mjl9.99aSLzP7kTgK6TZGW-xalrMu0GkW6viunt3XxbNng8vz567dfzgzfgEtT789D43dWEEW"
 )
-
-func readFixture(tb testing.TB, name string) []byte {
-	tb.Helper()
-	b, err := os.ReadFile("testdata/" + name)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return b
-}
 
 func signedJWT(t *testing.T, exp time.Time) string {
 	t.Helper()
@@ -50,11 +34,11 @@ func signedJWT(t *testing.T, exp time.Time) string {
 
 func TestDecodeLoginSeed001(t *testing.T) {
 	before := time.Now().UTC()
-	s, err := monogoto.DecodeLogin(readFixture(t, "seed001_login.json"), "application/json; charset=utf-8")
+	s, err := decodeLogin(clienttest.ReadFixture(t, "seed001_login.json"), "application/json; charset=utf-8", time.Now().UTC())
 	if err != nil {
-		t.Fatalf("DecodeLogin: %v", err)
+		t.Fatalf("decodeLogin: %v", err)
 	}
-	if s.Platform != platform.Monogoto || s.Username != testUser || s.TokenType != "Bearer" {
+	if s.Platform != "monogoto" || s.Username != testUser || s.TokenType != "Bearer" {
 		t.Errorf("session = %s %q %q", s.Platform, s.Username, s.TokenType)
 	}
 	if s.Token != seedToken {
@@ -111,35 +95,24 @@ func TestDecodeLoginSeed001(t *testing.T) {
 	if names[0] != "API" || names[len(names)-1] != "Users" {
 		t.Errorf("PermissionNames() = %v...", names[:3])
 	}
-	if p.Coiote != nil || p.Bienport != nil {
-		t.Error("other platforms' extras set")
+	wantExtras := map[string]any{
+		"realm":                     "customer",
+		"role_profile_id":           "UserProfileId_40e0998a-ef5c-4bbd-a18bc-2864y6100d1",
+		"profile_name":              "Customer Admin",
+		"profile_type":              "USER_PROFILE",
+		"two_factor_authentication": false,
+		"things_group_ids":          []string{},
+		"profile_created":           time.Date(2019, 2, 17, 9, 37, 52, 390e6, time.UTC),
+		"profile_modified":          time.Date(2020, 12, 2, 10, 16, 38, 590e6, time.UTC),
+	}
+	if !reflect.DeepEqual(p.Extras, wantExtras) {
+		t.Errorf("extras =\n  %#v\nwant\n  %#v", p.Extras, wantExtras)
 	}
 
-	ex := p.Monogoto
-	if ex == nil {
-		t.Fatal("no Monogoto extras")
-	}
-	if ex.Realm != "customer" || ex.RoleProfileID != "UserProfileId_40e0998a-ef5c-4bbd-a18bc-2864y6100d1" ||
-		ex.ProfileName != "Customer Admin" || ex.ProfileType != "USER_PROFILE" {
-		t.Errorf("extras = %+v", ex)
-	}
-	if ex.TwoFactorAuthentication {
-		t.Error("TwoFactorAuthentication = true")
-	}
-	if ex.ThingsGroupIDs == nil || len(ex.ThingsGroupIDs) != 0 {
-		t.Errorf("ThingsGroupIDs = %#v, want empty", ex.ThingsGroupIDs)
-	}
-	if want := time.Date(2019, 2, 17, 9, 37, 52, 390e6, time.UTC); !ex.ProfileCreated.Equal(want) {
-		t.Errorf("ProfileCreated = %v, want %v", ex.ProfileCreated, want)
-	}
-	if want := time.Date(2020, 12, 2, 10, 16, 38, 590e6, time.UTC); !ex.ProfileModified.Equal(want) {
-		t.Errorf("ProfileModified = %v, want %v", ex.ProfileModified, want)
-	}
-
-	if h := s.Headers(); !reflect.DeepEqual(h, map[string]string{
+	if !reflect.DeepEqual(s.Headers, map[string]string{
 		"Authorization": "Bearer " + seedToken, "apikey": "cid_ecs1d3a5-f5e62a1-fe8af468wf",
 	}) {
-		t.Errorf("Headers() = %v", h)
+		t.Errorf("Headers = %v", s.Headers)
 	}
 }
 
@@ -149,7 +122,7 @@ func TestDecodeLoginVariants(t *testing.T) {
 	body := fmt.Sprintf(`{"token":"  %s ","CustomerId":12345,"UserId":7,"UserName":"u@x","OrganizationId":null,
 		"AccountSettings":{"TwoFactorAuthentication":true},"ThingsGroupIds":["g1",2,null],
 		"UserProfile":{"Permissions":{"Things":[]},"DateCreated":"1550396272390","cas":160777788521644,"Name":""}}`, tok)
-	s, err := monogoto.DecodeLogin([]byte(body), "application/json")
+	s, err := decodeLogin([]byte(body), "application/json", time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,17 +136,22 @@ func TestDecodeLoginVariants(t *testing.T) {
 	if p.CustomerID != "12345" || p.UserID != "7" || p.OrganizationID != "" || p.OrganizationIDs != nil || p.Roles != nil {
 		t.Errorf("profile = %+v", p)
 	}
-	if !p.Monogoto.TwoFactorAuthentication {
-		t.Error("TwoFactorAuthentication = false")
+	if p.Extras["two_factor_authentication"] != true {
+		t.Error("two_factor_authentication is not true")
 	}
-	if !reflect.DeepEqual(p.Monogoto.ThingsGroupIDs, []string{"g1", "2"}) {
-		t.Errorf("ThingsGroupIDs = %v", p.Monogoto.ThingsGroupIDs)
+	if !reflect.DeepEqual(p.Extras["things_group_ids"], []string{"g1", "2"}) {
+		t.Errorf("things_group_ids = %v", p.Extras["things_group_ids"])
 	}
 	if got := p.Permissions["Things"]; got == nil || len(got) != 0 {
 		t.Errorf("Permissions[Things] = %#v", got)
 	}
-	if !p.Monogoto.ProfileCreated.Equal(time.UnixMilli(1550396272390)) || !p.Monogoto.ProfileModified.IsZero() {
-		t.Errorf("dates = %v, %v", p.Monogoto.ProfileCreated, p.Monogoto.ProfileModified)
+	created, _ := p.Extras["profile_created"].(time.Time)
+	modified, ok := p.Extras["profile_modified"].(time.Time)
+	if !created.Equal(time.UnixMilli(1550396272390)) || !ok || !modified.IsZero() {
+		t.Errorf("dates = %v, %v", p.Extras["profile_created"], p.Extras["profile_modified"])
+	}
+	if s.Headers["apikey"] != "12345" {
+		t.Errorf("Headers = %v", s.Headers)
 	}
 }
 
@@ -182,7 +160,7 @@ func TestDecodeLoginMalformed(t *testing.T) {
 		name, body, field string
 	}{
 		{"html", "<html><body>Sign in</body></html>", ""},
-		{"access denied", string(readFixture(t, "seed001_access_denied.txt")), ""},
+		{"access denied", string(clienttest.ReadFixture(t, "seed001_access_denied.txt")), ""},
 		{"empty", "", ""},
 		{"no token", `{"refreshToken":"r","CustomerId":"c"}`, "token"},
 		{"null token", `{"token":null}`, "token"},
@@ -196,7 +174,7 @@ func TestDecodeLoginMalformed(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			s, err := monogoto.DecodeLogin([]byte(tc.body), "application/json")
+			s, err := decodeLogin([]byte(tc.body), "application/json", time.Now())
 			if s != nil {
 				t.Errorf("session returned with an error")
 			}
@@ -214,104 +192,49 @@ func TestDecodeLoginMalformed(t *testing.T) {
 	}
 }
 
-// recorder is a fake Monogoto console that records what it receives.
-type recorder struct {
-	mu      sync.Mutex
-	n       atomic.Int64
-	paths   []string
-	bodies  []map[string]any
-	ctypes  []string
-	status  int
-	body    string
-	headers http.Header
-}
-
-func (r *recorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
-	r.n.Add(1)
-	b, _ := io.ReadAll(req.Body)
-	var m map[string]any
-	_ = json.Unmarshal(b, &m)
-	r.mu.Lock()
-	r.paths = append(r.paths, req.Method+" "+req.URL.Path)
-	r.bodies = append(r.bodies, m)
-	r.ctypes = append(r.ctypes, req.Header.Get("Content-Type"))
-	r.mu.Unlock()
-	for k, v := range r.headers {
-		w.Header()[k] = v
-	}
-	w.WriteHeader(r.status)
-	_, _ = io.WriteString(w, r.body)
-}
-
-func serve(t *testing.T, status int, body string, headers http.Header) (*recorder, *httptest.Server) {
-	t.Helper()
-	rec := &recorder{status: status, body: body, headers: headers}
-	srv := httptest.NewServer(rec)
-	t.Cleanup(srv.Close)
-	return rec, srv
-}
-
-func client(t *testing.T) *httpx.Client {
-	t.Helper()
-	c, err := httpx.New(httpx.Config{Timeout: 2 * time.Second, MaxRetries: 2, BackoffMin: time.Millisecond, RetryMaxWait: 50 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(c.CloseIdleConnections)
-	return c
-}
-
 func creds(base string) platform.Credentials {
-	return platform.Credentials{Platform: platform.Monogoto, BaseURL: base, Username: testUser, Password: testPassword}
+	return platform.Credentials{Platform: info.Name, BaseURL: base, Username: testUser, Password: testPassword}
 }
 
 func TestLoginSeed(t *testing.T) {
-	rec, srv := serve(t, 200, string(readFixture(t, "seed001_login.json")), http.Header{"Content-Type": {"application/json"}})
-	s, err := monogoto.Login(t.Context(), client(t), creds(srv.URL+"/"))
+	rec, srv := clienttest.Serve(t, 200, string(clienttest.ReadFixture(t, "seed001_login.json")), http.Header{"Content-Type": {"application/json"}})
+	s, err := Platform{}.Login(t.Context(), clienttest.Client(t), creds(srv.URL+"/"))
 	if err != nil {
 		t.Fatalf("Login: %v", err)
 	}
 	if s.Token != seedToken || s.BaseURL != srv.URL || s.Username != testUser || s.Profile.CustomerID != "cid_ecs1d3a5-f5e62a1-fe8af468wf" {
 		t.Errorf("session = %s, base %q", s, s.BaseURL)
 	}
-	if rec.n.Load() != 1 || rec.paths[0] != "POST /Auth" || rec.ctypes[0] != "application/json" {
-		t.Errorf("requests = %v %v", rec.paths, rec.ctypes)
+	got := rec.Requests()
+	if len(got) != 1 || got[0].Line != "POST /Auth" || got[0].ContentType != "application/json" {
+		t.Errorf("requests = %+v", got)
 	}
 	want := map[string]any{"UserName": testUser, "Password": testPassword}
-	if !reflect.DeepEqual(rec.bodies[0], want) {
-		t.Errorf("request body = %v, want exactly %v", rec.bodies[0], want)
+	if !reflect.DeepEqual(got[0].JSON, want) {
+		t.Errorf("request body = %v, want exactly %v", got[0].JSON, want)
 	}
 }
 
 func TestLoginPathPrefixAndUsernameFallback(t *testing.T) {
-	rec, srv := serve(t, 200, `{"token":"opaque-token"}`, nil)
-	s, err := monogoto.Login(t.Context(), client(t), creds(" "+srv.URL+"/console/ "))
+	rec, srv := clienttest.Serve(t, 200, `{"token":"opaque-token"}`, nil)
+	s, err := Platform{}.Login(t.Context(), clienttest.Client(t), creds(" "+srv.URL+"/console/ "))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rec.paths[0] != "POST /console/Auth" {
-		t.Errorf("path = %q", rec.paths[0])
+	if got := rec.Requests()[0].Line; got != "POST /console/Auth" {
+		t.Errorf("path = %q", got)
 	}
 	if s.Username != testUser || s.BaseURL != srv.URL+"/console" || !s.ExpiresAt.IsZero() {
 		t.Errorf("session = %q %q %v", s.Username, s.BaseURL, s.ExpiresAt)
 	}
 }
 
+// loginErr checks a login error. The platform and the user are filled in
+// by the clients package (see its tests), not here.
 func loginErr(t *testing.T, err error, kind platform.Kind, status, attempts int) *platform.Error {
 	t.Helper()
-	e, ok := platform.AsError(err)
-	if !ok {
-		t.Fatalf("err = %v (%T), want *platform.Error", err, err)
-	}
-	if e.Kind != kind || e.Status != status || e.Attempts != attempts {
-		t.Fatalf("got Kind=%v Status=%d Attempts=%d (%v); want %v %d %d", e.Kind, e.Status, e.Attempts, e, kind, status, attempts)
-	}
-	if e.Platform != platform.Monogoto || e.User != testUser {
-		t.Errorf("Platform=%q User=%q", e.Platform, e.User)
-	}
-	if strings.Contains(e.Error(), testPassword) {
-		t.Errorf("message holds the password: %v", e)
-	}
+	e := clienttest.WantError(t, err, kind, status, attempts)
+	clienttest.NoSecret(t, err, testPassword)
 	return e
 }
 
@@ -320,7 +243,7 @@ func TestLoginBadCredentials(t *testing.T) {
 		status int
 		body   string
 	}{
-		{404, string(readFixture(t, "seed001_access_denied.txt"))},
+		{404, string(clienttest.ReadFixture(t, "seed001_access_denied.txt"))},
 		{404, "ACCESS DENIED"},
 		{404, `{"message":"Access denied for ` + testPassword + `"}`},
 		{401, ""},
@@ -329,28 +252,28 @@ func TestLoginBadCredentials(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(fmt.Sprintf("%d %.20s", tc.status, tc.body), func(t *testing.T) {
-			rec, srv := serve(t, tc.status, tc.body, nil)
-			_, err := monogoto.Login(t.Context(), client(t), creds(srv.URL))
+			rec, srv := clienttest.Serve(t, tc.status, tc.body, nil)
+			_, err := Platform{}.Login(t.Context(), clienttest.Client(t), creds(srv.URL))
 			e := loginErr(t, err, platform.KindBadCredentials, tc.status, 1)
-			if e.Op != "login" {
-				t.Errorf("Op = %q", e.Op)
+			if want := fmt.Sprintf("the platform refused the user name and password (HTTP %d)", tc.status); e.Detail != want {
+				t.Errorf("Detail = %q, want %q", e.Detail, want)
 			}
-			if rec.n.Load() != 1 {
-				t.Errorf("%d requests; a failed login is never retried", rec.n.Load())
+			if rec.Count() != 1 {
+				t.Errorf("%d requests; a failed login is never retried", rec.Count())
 			}
 		})
 	}
 }
 
 func TestLoginNotFound(t *testing.T) {
-	rec, srv := serve(t, 404, "404 page not found", nil)
-	_, err := monogoto.Login(t.Context(), client(t), creds(srv.URL))
+	rec, srv := clienttest.Serve(t, 404, "404 page not found", nil)
+	_, err := Platform{}.Login(t.Context(), clienttest.Client(t), creds(srv.URL))
 	e := loginErr(t, err, platform.KindNotFound, 404, 1)
-	if !strings.Contains(e.Detail, "/Auth") {
+	if e.Detail != "the endpoint /Auth was not found (HTTP 404)" {
 		t.Errorf("Detail = %q", e.Detail)
 	}
-	if rec.n.Load() != 1 {
-		t.Errorf("%d requests", rec.n.Load())
+	if rec.Count() != 1 {
+		t.Errorf("%d requests", rec.Count())
 	}
 }
 
@@ -364,43 +287,43 @@ func TestLoginMalformedAnswers(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			rec, srv := serve(t, 200, tc.body, http.Header{"Content-Type": {tc.ctype}})
-			_, err := monogoto.Login(t.Context(), client(t), creds(srv.URL))
+			rec, srv := clienttest.Serve(t, 200, tc.body, http.Header{"Content-Type": {tc.ctype}})
+			_, err := Platform{}.Login(t.Context(), clienttest.Client(t), creds(srv.URL))
 			e := loginErr(t, err, platform.KindMalformed, 0, 0)
-			if e.Field != tc.field || e.Op != "login" {
-				t.Errorf("Field = %q, Op = %q", e.Field, e.Op)
+			if e.Field != tc.field {
+				t.Errorf("Field = %q", e.Field)
 			}
-			if rec.n.Load() != 1 {
-				t.Errorf("%d requests", rec.n.Load())
+			if rec.Count() != 1 {
+				t.Errorf("%d requests", rec.Count())
 			}
 		})
 	}
 }
 
 func TestLoginServerErrorsAndOddStatuses(t *testing.T) {
-	rec, srv := serve(t, 503, "down", nil)
-	_, err := monogoto.Login(t.Context(), client(t), creds(srv.URL))
+	rec, srv := clienttest.Serve(t, 503, "down", nil)
+	_, err := Platform{}.Login(t.Context(), clienttest.Client(t), creds(srv.URL))
 	_ = loginErr(t, err, platform.KindServer, 503, 3)
-	if rec.n.Load() != 3 {
-		t.Errorf("%d requests, want 3", rec.n.Load())
+	if rec.Count() != 3 {
+		t.Errorf("%d requests, want 3", rec.Count())
 	}
 
-	rec2, srv2 := serve(t, 418, "teapot", nil)
-	_, err = monogoto.Login(t.Context(), client(t), creds(srv2.URL))
+	rec2, srv2 := clienttest.Serve(t, 418, "teapot", nil)
+	_, err = Platform{}.Login(t.Context(), clienttest.Client(t), creds(srv2.URL))
 	_ = loginErr(t, err, platform.KindUnexpectedStatus, 418, 1)
-	if rec2.n.Load() != 1 {
-		t.Errorf("%d requests", rec2.n.Load())
+	if rec2.Count() != 1 {
+		t.Errorf("%d requests", rec2.Count())
 	}
 
-	_, err = monogoto.Login(t.Context(), client(t), creds("console.monogoto.io"))
+	_, err = Platform{}.Login(t.Context(), clienttest.Client(t), creds("console.monogoto.io"))
 	_ = loginErr(t, err, platform.KindInvalidConfig, 0, 0)
 }
 
 func TestLoginExpiryFromJWT(t *testing.T) {
 	exp := time.Now().Add(4 * time.Hour).Truncate(time.Second).UTC()
 	tok := signedJWT(t, exp)
-	_, srv := serve(t, 200, `{"token":"`+tok+`","UserName":"`+testUser+`"}`, nil)
-	s, err := monogoto.Login(t.Context(), client(t), creds(srv.URL))
+	_, srv := clienttest.Serve(t, 200, `{"token":"`+tok+`","UserName":"`+testUser+`"}`, nil)
+	s, err := Platform{}.Login(t.Context(), clienttest.Client(t), creds(srv.URL))
 	if err != nil {
 		t.Fatal(err)
 	}

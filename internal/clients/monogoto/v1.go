@@ -3,8 +3,6 @@ package monogoto
 import (
 	"context"
 	"encoding/json"
-	"fmt"
-	"net/http"
 	"strings"
 	"time"
 
@@ -14,12 +12,16 @@ import (
 	"github.com/iotauth/terraform-provider-iotauth/internal/clients/wire"
 )
 
+// v1TokenLifetime is the documented lifetime of a v1 access token, used
+// when the token carries no readable `exp` claim.
+const v1TokenLifetime = 4 * time.Hour
+
 // The v1 API's endpoints.
 //
 //nolint:gosec // G101: URL paths, not credentials.
 const (
-	V1TokenPath   = "/v1/auth/token"
-	V1RefreshPath = "/v1/auth/refresh"
+	v1TokenPath   = "/v1/auth/token"
+	v1RefreshPath = "/v1/auth/refresh"
 )
 
 type v1TokenResponse struct {
@@ -28,91 +30,80 @@ type v1TokenResponse struct {
 	RefreshToken string  `json:"refresh_token"`
 }
 
-type v1ErrorResponse struct {
-	StatusCode wire.FlexInt `json:"status_code"`
-	Message    string       `json:"message"`
-	RequestID  string       `json:"request_id"`
-}
-
-// LoginV1 signs in with the v1 API. The v1 answer carries no profile: the
-// session's profile holds only the user name.
-func LoginV1(ctx context.Context, c *httpx.Client, cr platform.Credentials) (*platform.Session, error) {
-	body, err := json.Marshal(struct { //nolint:gosec // G117: the login request must carry the password.
+// loginV1 signs in with the v1 API. Its answer carries no profile: the
+// session's profile holds only the user name, and no extras.
+func loginV1(ctx context.Context, c *httpx.Client, cr platform.Credentials) (*platform.Session, error) {
+	s, err := v1Call(ctx, c, cr, v1TokenPath, struct {
 		Username string `json:"username"`
 		Password string `json:"password"`
 	}{cr.Username, cr.Password})
-	if err != nil {
-		return nil, err
-	}
-	s, err := v1Call(ctx, c, cr, V1TokenPath, body)
-	return s, platform.Annotate(err, platform.Monogoto, cr.Username, "v1 login")
+	return s, platform.Annotate(err, "", "", "v1 login")
 }
 
-// RefreshV1 exchanges a (single-use, rotating) refresh token for a new
-// session. The old refresh token must not be used again.
-func RefreshV1(ctx context.Context, c *httpx.Client, cr platform.Credentials, refreshToken string) (*platform.Session, error) {
-	body, err := json.Marshal(struct { //nolint:gosec // G117: the refresh request must carry the refresh token.
+// Refresh exchanges the (single-use, rotating) refresh token of a v1
+// session for a new session; the old refresh token must not be used again.
+// The console API documents no refresh: a legacy session is replaced by a
+// new login.
+func (p Platform) Refresh(ctx context.Context, c *httpx.Client, cr platform.Credentials, prev *platform.Session) (*platform.Session, error) {
+	if cr.Option(apiVersion) != v1API {
+		return p.Login(ctx, c, cr)
+	}
+	s, err := v1Call(ctx, c, cr, v1RefreshPath, struct {
 		RefreshToken string `json:"refresh_token"`
-	}{refreshToken})
-	if err != nil {
-		return nil, err
-	}
-	s, err := v1Call(ctx, c, cr, V1RefreshPath, body)
-	return s, platform.Annotate(err, platform.Monogoto, cr.Username, "v1 token refresh")
+	}{prev.RefreshToken})
+	return s, platform.Annotate(err, "", "", "v1 token refresh")
 }
 
-func v1Call(ctx context.Context, c *httpx.Client, cr platform.Credentials, path string, body []byte) (*platform.Session, error) {
-	resp, err := c.Do(ctx, &httpx.Request{
-		Method: http.MethodPost,
-		URL:    platform.NormalizeBaseURL(cr.BaseURL) + path,
-		Header: http.Header{"Content-Type": {"application/json"}},
-		Body:   body,
-	})
+func v1Call(ctx context.Context, c *httpx.Client, cr platform.Credentials, path string, body any) (*platform.Session, error) {
+	base := cr.BaseURLOr(defaultV1BaseURL)
+	resp, err := c.PostJSON(ctx, base+path, body, nil)
 	if err != nil {
 		return nil, err
 	}
-	if resp.Status != http.StatusOK {
-		return nil, v1Error(resp, path)
+	refresh := path == v1RefreshPath
+	x := httpx.Expect{Path: path, Refused: func(status int) bool {
+		// Not documented for a login; a reused refresh token gets 401.
+		return status == 400 || status == 401 || status == 403
+	}}
+	if refresh {
+		x.Credentials = "refresh token"
 	}
-	s, err := DecodeV1Token(resp.Body, resp.Header.Get("Content-Type"))
+	if err := resp.Check(x); err != nil {
+		if e, ok := platform.AsError(err); ok {
+			if refresh && e.Kind == platform.KindBadCredentials {
+				// A used or expired refresh token: the clients package
+				// logs in again with the password.
+				e.Kind = platform.KindTokenRejected
+			}
+			if id := requestID(resp.Body); id != "" {
+				// The request ID helps Monogoto's support; the envelope's
+				// message is not quoted: it is free text from the server.
+				e.Detail = strings.TrimPrefix(e.Detail+"; request ID "+id, "; ")
+			}
+		}
+		return nil, err
+	}
+	s, err := decodeV1Token(resp.Body, resp.Header.Get("Content-Type"), time.Now().UTC())
 	if err != nil {
 		return nil, err
 	}
-	s.BaseURL = platform.NormalizeBaseURL(cr.BaseURL)
+	s.BaseURL = base
 	s.Username = cr.Username
 	s.Profile.UserName = cr.Username
 	return s, nil
 }
 
-func v1Error(resp *httpx.Response, path string) error {
-	e := &platform.Error{Status: resp.Status, Attempts: resp.Attempts}
-	var env v1ErrorResponse
-	if err := json.Unmarshal(resp.Body, &env); err == nil && env.RequestID != "" {
-		// The request ID helps Monogoto's support; the message is not
-		// quoted because it is free text from the server.
-		e.Detail = fmt.Sprintf("request ID %s", sanitizeID(env.RequestID))
+// requestID is the request_id of a v1 error answer
+// ({"status_code", "message", "request_id"}), kept printable and short.
+func requestID(body []byte) string {
+	var env struct {
+		RequestID string `json:"request_id"`
 	}
-	switch resp.Status {
-	case http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden:
-		if path == V1RefreshPath {
-			e.Kind = platform.KindTokenRejected
-			e.Detail = strings.TrimPrefix(e.Detail+"; the refresh token was refused", "; ")
-		} else {
-			e.Kind = platform.KindBadCredentials
-		}
-	case http.StatusNotFound:
-		e.Kind = platform.KindNotFound
-		e.Detail = strings.TrimPrefix(e.Detail+"; the endpoint "+path+" was not found", "; ")
-	default:
-		e.Kind = platform.KindUnexpectedStatus
+	if json.Unmarshal(body, &env) != nil {
+		return ""
 	}
-	return e
-}
-
-// sanitizeID keeps an identifier printable and short.
-func sanitizeID(s string) string {
 	var b strings.Builder
-	for _, r := range s {
+	for _, r := range env.RequestID {
 		if b.Len() >= 64 {
 			break
 		}
@@ -123,32 +114,27 @@ func sanitizeID(s string) string {
 	return b.String()
 }
 
-// DecodeV1Token decodes a v1 token or refresh answer.
-func DecodeV1Token(body []byte, contentType string) (*platform.Session, error) {
+// decodeV1Token decodes a v1 token or refresh answer.
+func decodeV1Token(body []byte, contentType string, now time.Time) (*platform.Session, error) {
 	var r v1TokenResponse
 	if err := wire.DecodeJSON(body, contentType, &r); err != nil {
 		return nil, err
 	}
-	if r.AccessToken == nil || strings.TrimSpace(*r.AccessToken) == "" {
-		return nil, platform.Malformed("access_token", "the answer has no \"access_token\"")
-	}
-	now := time.Now().UTC()
-	tt := r.TokenType
-	if tt == "" {
-		tt = "Bearer"
+	token, tt, err := wire.AccessToken(r.AccessToken, r.TokenType)
+	if err != nil {
+		return nil, err
 	}
 	s := &platform.Session{
-		Platform:     platform.Monogoto,
-		Token:        strings.TrimSpace(*r.AccessToken),
+		Platform:     info.Name,
+		Token:        token,
 		TokenType:    tt,
 		ObtainedAt:   now,
 		RefreshToken: r.RefreshToken,
-		ExpiresAt:    now.Add(V1TokenLifetime),
+		ExpiresAt:    now.Add(v1TokenLifetime),
 	}
-	if claims, err := jwtclaims.Parse(s.Token); err == nil {
-		if exp, ok := jwtclaims.Expiry(claims); ok {
-			s.ExpiresAt = exp
-		}
+	if exp, ok := jwtclaims.TokenExpiry(token); ok {
+		s.ExpiresAt = exp
 	}
+	s.Headers = map[string]string{"Authorization": s.AuthorizationHeader()}
 	return s, nil
 }

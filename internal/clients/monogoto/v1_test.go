@@ -1,4 +1,4 @@
-package monogoto_test
+package monogoto
 
 import (
 	"net/http"
@@ -8,33 +8,34 @@ import (
 	"testing"
 	"time"
 
-	"github.com/iotauth/terraform-provider-iotauth/internal/clients/monogoto"
+	"github.com/iotauth/terraform-provider-iotauth/internal/clients/clienttest"
 	"github.com/iotauth/terraform-provider-iotauth/internal/clients/platform"
 )
 
 func v1Creds(base string) platform.Credentials {
 	cr := creds(base)
-	cr.MonogotoAPI = platform.MonogotoV1
+	cr.Options = map[string]string{"api_version": "v1"}
 	return cr
 }
 
 func TestLoginV1Shape(t *testing.T) {
-	rec, srv := serve(t, 200, `{"token_type":"Bearer","access_token":"v1-access-AAA","refresh_token":"v1-refresh-RRR"}`,
+	rec, srv := clienttest.Serve(t, 200, `{"token_type":"Bearer","access_token":"v1-access-AAA","refresh_token":"v1-refresh-RRR"}`,
 		http.Header{"Content-Type": {"application/json"}})
 	before := time.Now()
-	// Login dispatches to the v1 API on MonogotoAPI = "v1".
-	s, err := monogoto.Login(t.Context(), client(t), v1Creds(srv.URL+"/"))
+	// Login dispatches to the v1 API on api_version = "v1".
+	s, err := Platform{}.Login(t.Context(), clienttest.Client(t), v1Creds(srv.URL+"/"))
 	if err != nil {
 		t.Fatalf("Login: %v", err)
 	}
-	if rec.n.Load() != 1 || rec.paths[0] != "POST /v1/auth/token" || rec.ctypes[0] != "application/json" {
-		t.Errorf("requests = %v %v", rec.paths, rec.ctypes)
+	got := rec.Requests()
+	if len(got) != 1 || got[0].Line != "POST /v1/auth/token" || got[0].ContentType != "application/json" {
+		t.Errorf("requests = %+v", got)
 	}
 	want := map[string]any{"username": testUser, "password": testPassword}
-	if !reflect.DeepEqual(rec.bodies[0], want) {
-		t.Errorf("request body = %v, want exactly %v", rec.bodies[0], want)
+	if !reflect.DeepEqual(got[0].JSON, want) {
+		t.Errorf("request body = %v, want exactly %v", got[0].JSON, want)
 	}
-	if s.Platform != platform.Monogoto || s.Token != "v1-access-AAA" || s.RefreshToken != "v1-refresh-RRR" || s.TokenType != "Bearer" {
+	if s.Platform != "monogoto" || s.Token != "v1-access-AAA" || s.RefreshToken != "v1-refresh-RRR" || s.TokenType != "Bearer" {
 		t.Errorf("session = %+v", s.Profile)
 	}
 	if s.BaseURL != srv.URL || s.Username != testUser || s.Profile.UserName != testUser {
@@ -44,23 +45,29 @@ func TestLoginV1Shape(t *testing.T) {
 	if d := s.ExpiresAt.Sub(before); d < 4*time.Hour-time.Second || d > 4*time.Hour+5*time.Second {
 		t.Errorf("ExpiresAt - now = %v, want about 4h", d)
 	}
+	// No profile: no customer ID, so no apikey header, and no extras.
+	if !reflect.DeepEqual(s.Headers, map[string]string{"Authorization": "Bearer v1-access-AAA"}) || s.Profile.Extras != nil {
+		t.Errorf("Headers = %v, Extras = %v", s.Headers, s.Profile.Extras)
+	}
 }
 
 func TestRefreshV1Shape(t *testing.T) {
 	exp := time.Now().Add(90 * time.Minute).Truncate(time.Second).UTC()
 	access := signedJWT(t, exp)
-	rec, srv := serve(t, 200, `{"token_type":"bearer","access_token":"`+access+`","refresh_token":"rotated-2"}`, nil)
-	s, err := monogoto.RefreshV1(t.Context(), client(t), v1Creds(srv.URL), "rotating-1")
+	rec, srv := clienttest.Serve(t, 200, `{"token_type":"bearer","access_token":"`+access+`","refresh_token":"rotated-2"}`, nil)
+	s, err := Platform{}.Refresh(t.Context(), clienttest.Client(t), v1Creds(srv.URL), &platform.Session{RefreshToken: "rotating-1"})
 	if err != nil {
-		t.Fatalf("RefreshV1: %v", err)
+		t.Fatalf("Refresh: %v", err)
 	}
-	if rec.paths[0] != "POST /v1/auth/refresh" {
-		t.Errorf("path = %q", rec.paths[0])
+	got := rec.Requests()[0]
+	if got.Line != "POST /v1/auth/refresh" {
+		t.Errorf("path = %q", got.Line)
 	}
-	if want := map[string]any{"refresh_token": "rotating-1"}; !reflect.DeepEqual(rec.bodies[0], want) {
-		t.Errorf("request body = %v, want exactly %v (no password)", rec.bodies[0], want)
+	if want := map[string]any{"refresh_token": "rotating-1"}; !reflect.DeepEqual(got.JSON, want) {
+		t.Errorf("request body = %v, want exactly %v (no password)", got.JSON, want)
 	}
-	if s.Token != access || s.RefreshToken != "rotated-2" || s.TokenType != "bearer" || s.Username != testUser {
+	// The token type is normalised: the scheme is case-insensitive.
+	if s.Token != access || s.RefreshToken != "rotated-2" || s.TokenType != "Bearer" || s.Username != testUser {
 		t.Errorf("session = %q %q %q %q", s.Token, s.RefreshToken, s.TokenType, s.Username)
 	}
 	if !s.ExpiresAt.Equal(exp) {
@@ -82,31 +89,31 @@ func TestV1ErrorEnvelope(t *testing.T) {
 		detail  string
 		op      string
 	}{
-		{"login 401", false, 401, envelope(401, "req-9f8e7d"), platform.KindBadCredentials, "request ID req-9f8e7d", "v1 login"},
-		{"login 400", false, 400, envelope(400, "req-1"), platform.KindBadCredentials, "request ID req-1", "v1 login"},
-		{"login 403 no envelope", false, 403, "forbidden", platform.KindBadCredentials, "", "v1 login"},
-		{"refresh 401", true, 401, envelope(401, "req-2"), platform.KindTokenRejected, "request ID req-2; the refresh token was refused", "v1 token refresh"},
-		{"refresh 400 no envelope", true, 400, "", platform.KindTokenRejected, "the refresh token was refused", "v1 token refresh"},
-		{"login 404", false, 404, envelope(404, "req-3"), platform.KindNotFound, "request ID req-3; the endpoint /v1/auth/token was not found", "v1 login"},
-		{"refresh 404", true, 404, "", platform.KindNotFound, "the endpoint /v1/auth/refresh was not found", "v1 token refresh"},
+		{"login 401", false, 401, envelope(401, "req-9f8e7d"), platform.KindBadCredentials, "the platform refused the user name and password (HTTP 401); request ID req-9f8e7d", "v1 login"},
+		{"login 400", false, 400, envelope(400, "req-1"), platform.KindBadCredentials, "the platform refused the user name and password (HTTP 400); request ID req-1", "v1 login"},
+		{"login 403 no envelope", false, 403, "forbidden", platform.KindBadCredentials, "the platform refused the user name and password (HTTP 403)", "v1 login"},
+		{"refresh 401", true, 401, envelope(401, "req-2"), platform.KindTokenRejected, "the platform refused the refresh token (HTTP 401); request ID req-2", "v1 token refresh"},
+		{"refresh 400 no envelope", true, 400, "", platform.KindTokenRejected, "the platform refused the refresh token (HTTP 400)", "v1 token refresh"},
+		{"login 404", false, 404, envelope(404, "req-3"), platform.KindNotFound, "the endpoint /v1/auth/token was not found (HTTP 404); request ID req-3", "v1 login"},
+		{"refresh 404", true, 404, "", platform.KindNotFound, "the endpoint /v1/auth/refresh was not found (HTTP 404)", "v1 token refresh"},
 		{"login 409", false, 409, envelope(409, "req-4"), platform.KindUnexpectedStatus, "request ID req-4", "v1 login"},
-		{"request id sanitized", false, 401, envelope(401, `abc<script>\n\u0000 def`), platform.KindBadCredentials, "request ID abcscriptdef", "v1 login"},
+		{"request id sanitized", false, 401, envelope(401, `abc<script>\n\u0000 def`), platform.KindBadCredentials, "the platform refused the user name and password (HTTP 401); request ID abcscriptdef", "v1 login"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			rec, srv := serve(t, tc.status, tc.body, nil)
+			rec, srv := clienttest.Serve(t, tc.status, tc.body, nil)
 			var err error
 			if tc.refresh {
-				_, err = monogoto.RefreshV1(t.Context(), client(t), v1Creds(srv.URL), "old-refresh-token-value")
+				_, err = Platform{}.Refresh(t.Context(), clienttest.Client(t), v1Creds(srv.URL), &platform.Session{RefreshToken: "old-refresh-token-value"})
 			} else {
-				_, err = monogoto.LoginV1(t.Context(), client(t), v1Creds(srv.URL))
+				_, err = Platform{}.Login(t.Context(), clienttest.Client(t), v1Creds(srv.URL))
 			}
 			e := loginErr(t, err, tc.kind, tc.status, 1)
 			if e.Detail != tc.detail || e.Op != tc.op {
 				t.Errorf("Detail = %q, Op = %q; want %q, %q", e.Detail, e.Op, tc.detail, tc.op)
 			}
-			if rec.n.Load() != 1 {
-				t.Errorf("%d requests", rec.n.Load())
+			if rec.Count() != 1 {
+				t.Errorf("%d requests", rec.Count())
 			}
 			msg := e.Error()
 			if strings.Contains(msg, "Invalid credentials") || strings.Contains(msg, "old-refresh-token-value") {
@@ -117,20 +124,20 @@ func TestV1ErrorEnvelope(t *testing.T) {
 }
 
 func TestV1RateLimit(t *testing.T) {
-	rec, srv := serve(t, 429, `{"status_code":429,"message":"Too many requests","request_id":"r"}`, http.Header{"Retry-After": {"60"}})
-	_, err := monogoto.LoginV1(t.Context(), client(t), v1Creds(srv.URL))
+	rec, srv := clienttest.Serve(t, 429, `{"status_code":429,"message":"Too many requests","request_id":"r"}`, http.Header{"Retry-After": {"60"}})
+	_, err := Platform{}.Login(t.Context(), clienttest.Client(t), v1Creds(srv.URL))
 	e := loginErr(t, err, platform.KindRateLimited, 429, 1)
 	if e.RetryAfter != time.Minute {
 		t.Errorf("RetryAfter = %v", e.RetryAfter)
 	}
-	if rec.n.Load() != 1 {
-		t.Errorf("%d requests: a Retry-After over the cap must stop at once", rec.n.Load())
+	if rec.Count() != 1 {
+		t.Errorf("%d requests: a Retry-After over the cap must stop at once", rec.Count())
 	}
 }
 
 func TestDecodeV1Token(t *testing.T) {
 	now := time.Now().UTC()
-	s, err := monogoto.DecodeV1Token([]byte(`{"access_token":"  tok  "}`), "application/json")
+	s, err := decodeV1Token([]byte(`{"access_token":"  tok  "}`), "application/json", now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,14 +148,35 @@ func TestDecodeV1Token(t *testing.T) {
 		t.Errorf("ExpiresAt - now = %v", d)
 	}
 	for _, body := range []string{`{}`, `{"access_token":null}`, `{"access_token":""}`, `{"access_token":" "}`, `{"token":"legacy-shape"}`} {
-		_, err := monogoto.DecodeV1Token([]byte(body), "application/json")
+		_, err := decodeV1Token([]byte(body), "application/json", now)
 		e, ok := platform.AsError(err)
 		if !ok || e.Kind != platform.KindMalformed || e.Field != "access_token" {
 			t.Errorf("%s: err = %v", body, err)
 		}
 	}
-	_, err = monogoto.DecodeV1Token([]byte(`{"access_token":["x"]}`), "application/json")
+	_, err = decodeV1Token([]byte(`{"access_token":["x"]}`), "application/json", now)
 	if e, ok := platform.AsError(err); !ok || e.Kind != platform.KindMalformed || e.Field != "access_token" {
 		t.Errorf("array token: err = %v", err)
+	}
+}
+
+func TestLegacyRefreshLogsInAgain(t *testing.T) {
+	// The console API documents no refresh endpoint: its refresh token is
+	// never sent, a new login replaces the session.
+	rec, srv := clienttest.Serve(t, 200, `{"token":"fresh-legacy-token"}`, nil)
+	s, err := Platform{}.Refresh(t.Context(), clienttest.Client(t), creds(srv.URL), &platform.Session{RefreshToken: "console-refresh"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := rec.Requests()
+	if len(got) != 1 || got[0].Line != "POST /Auth" || got[0].JSON["Password"] != testPassword || s.Token != "fresh-legacy-token" {
+		t.Errorf("requests %+v, token %q", got, s.Token)
+	}
+}
+
+func TestDefaultBaseURLs(t *testing.T) {
+	if defaultBaseURL != "https://console.monogoto.io" || defaultV1BaseURL != "https://api.monogoto.io" ||
+		(Platform{}).Info().DefaultBaseURL != defaultBaseURL {
+		t.Error("the public base URLs are not the documented ones")
 	}
 }

@@ -74,8 +74,10 @@ func (k Kind) String() string {
 // platform, the operation and the user, and never a password or a token:
 // nothing secret is ever stored in it.
 type Error struct {
-	Kind     Kind
-	Platform Name
+	Kind Kind
+	// Platform is the platform's title ("Coiote IoT DM"), set by the
+	// clients package when it annotates the error.
+	Platform string
 	User     string
 	// Op is what was being done, for example "login" or "profile request".
 	Op string
@@ -97,7 +99,7 @@ type Error struct {
 func (e *Error) Error() string {
 	var b strings.Builder
 	if e.Platform != "" {
-		b.WriteString(e.Platform.Title())
+		b.WriteString(e.Platform)
 		b.WriteString(" ")
 	}
 	op := e.Op
@@ -135,7 +137,7 @@ func (e *Error) Unwrap() error { return e.Err }
 func (e *Error) Hint() string {
 	switch e.Kind {
 	case KindBadCredentials:
-		return "Check the user name and password for this platform (provider block, the ephemeral block's own username/password, or the IOTAUTH_* environment variables). Failed logins are never retried, so repeated runs cannot lock the account by themselves."
+		return "Check the user name and password for this platform (provider block, the ephemeral block's own username/password, or the IOTAUTH_* environment variables). The provider sends refused credentials only once per run: every other block that uses them fails with this error without contacting the platform. Each further run sends them once more, so fix them before running again if the platform locks accounts after failed logins."
 	case KindTokenRejected:
 		return "The platform refused a token it had just issued. Check that base_url points at the same installation for login and API calls, then try again."
 	case KindForbidden:
@@ -184,7 +186,7 @@ func IsKind(err error, k Kind) bool {
 
 // Annotate fills in the platform, user and operation of an *Error that does
 // not have them yet, and wraps any other error as KindUnknown.
-func Annotate(err error, p Name, user, op string) error {
+func Annotate(err error, p string, user, op string) error {
 	if err == nil {
 		return nil
 	}

@@ -1,6 +1,10 @@
-// Package platform holds the types that every platform client shares: the
-// credentials a login needs, the Session it returns, the decoded Profile and
-// the typed errors callers can tell apart. It imports no Terraform package.
+// Package platform holds the types that every platform package and the
+// provider share: what a platform declares about itself (Info), the
+// credentials a login needs, the Session it returns, the Profile and the
+// typed errors callers can tell apart. It imports no Terraform package.
+//
+// The Platform interface itself lives in package clients, next to the one
+// registry list, because its Login takes the shared HTTP client.
 package platform
 
 import (
@@ -10,93 +14,155 @@ import (
 	"time"
 )
 
-// Name identifies one of the supported IoT platforms.
+// Name identifies a platform: "monogoto", "coiote", "bienport". It is the
+// value of the `platform` argument, the provider block's attribute and the
+// middle of the IOTAUTH_<NAME>_* environment variables.
 type Name string
 
-// The supported platforms.
+// CredentialKind is one way of signing in that a platform accepts.
+type CredentialKind string
+
+// The credential kinds. Each has fixed attribute names in the provider
+// block and in the iotauth_token block.
 const (
-	Monogoto Name = "monogoto"
-	Coiote   Name = "coiote"
-	Bienport Name = "bienport"
+	// Password: `username` and `password`.
+	Password CredentialKind = "password"
+	// ClientCredentials: `client_id` and `client_secret` (OAuth 2.0
+	// client-credentials grant, e.g. Coiote's IAM service accounts).
+	ClientCredentials CredentialKind = "client_credentials"
 )
 
-// Names lists the supported platforms in a stable order.
-func Names() []Name { return []Name{Monogoto, Coiote, Bienport} }
-
-// Title is the platform's human name, used in messages.
-func (n Name) Title() string {
-	switch n {
-	case Monogoto:
-		return "Monogoto"
-	case Coiote:
-		return "Coiote IoT DM"
-	case Bienport:
-		return "BienPort"
-	}
-	return string(n)
+// Info is what a platform declares about itself. The provider derives the
+// platform's schema attributes, environment variables, validators,
+// documentation and profile extras from it; nothing outside the platform's
+// package switches on its name.
+type Info struct {
+	Name  Name
+	Title string // human name, used in messages: "Coiote IoT DM"
+	// Description documents the provider block's nested attribute.
+	Description string
+	// DefaultBaseURL is used when no base_url is configured. A platform
+	// whose default depends on a setting (Monogoto's api_version) resolves
+	// it in Login, which receives an empty Credentials.BaseURL.
+	DefaultBaseURL string
+	// BaseURLDefaultDoc documents the default (and other public bases) in
+	// Markdown, e.g. "`https://apigw.bienport.com/api` (another tenant: ...)".
+	BaseURLDefaultDoc string
+	// UsernameDoc says what the user name is, e.g. "the account's e-mail address".
+	UsernameDoc string
+	// HeadersDoc lists, in Markdown, the headers Session.Headers holds,
+	// e.g. "`Authorization`, and `apikey` (the customer ID) when the
+	// account has one".
+	HeadersDoc string
+	// Credentials lists the credential kinds the platform accepts, the
+	// usual one first.
+	Credentials []CredentialKind
+	// Settings are the platform's own settings beyond base_url and the
+	// credentials (Monogoto's api_version, BienPort's remember_me).
+	Settings []Setting
+	// ProfileFields describe Profile.Extras: the data source's nested
+	// attribute named after the platform.
+	ProfileFields []Field
+	// ProfileDoc documents that nested attribute.
+	ProfileDoc string
 }
 
-// Default public base URLs. Every one is configurable.
-const (
-	DefaultMonogotoBaseURL = "https://console.monogoto.io"
-	DefaultCoioteBaseURL   = "https://eu.iot.avsystem.cloud"
-	DefaultBienportBaseURL = "https://apigw.bienport.com/api"
-	// DefaultMonogotoV1BaseURL is the host of Monogoto's newer v1 API.
-	DefaultMonogotoV1BaseURL = "https://api.monogoto.io"
-)
-
-// DefaultBaseURL returns the public base URL of a platform.
-func DefaultBaseURL(n Name) string {
-	switch n {
-	case Monogoto:
-		return DefaultMonogotoBaseURL
-	case Coiote:
-		return DefaultCoioteBaseURL
-	case Bienport:
-		return DefaultBienportBaseURL
+// Accepts reports whether the platform accepts credential kind k.
+func (i Info) Accepts(k CredentialKind) bool {
+	for _, c := range i.Credentials {
+		if c == k {
+			return true
+		}
 	}
-	return ""
+	return false
 }
 
-// Credentials is what one login needs.
+// Setting returns the declared setting called name.
+func (i Info) Setting(name string) (Setting, bool) {
+	for _, s := range i.Settings {
+		if s.Name == name {
+			return s, true
+		}
+	}
+	return Setting{}, false
+}
+
+// Setting is a platform-specific setting of the provider block, with an
+// environment variable IOTAUTH_<PLATFORM>_<NAME in upper case>.
+type Setting struct {
+	Name string
+	// Bool: a true/false setting; otherwise a string. Values travel as
+	// strings in Credentials.Options ("true"/"false" for booleans).
+	Bool bool
+	// Description in Markdown, without the environment/default sentence.
+	Description string
+	// Default value ("" means none); DefaultDoc documents it when the
+	// plain value would not say enough.
+	Default    string
+	DefaultDoc string
+	// OneOf restricts a string setting to these values.
+	OneOf []string
+	// PerBlock: the iotauth_token block may override it (remember_me).
+	PerBlock bool
+}
+
+// Credentials is what one login needs. Only the fields of one credential
+// kind are set.
 type Credentials struct {
 	Platform Name
-	BaseURL  string
+	// BaseURL is the configured base URL, normalised; empty means the
+	// platform's default.
+	BaseURL string
+
 	Username string
 	Password string
-	// RememberMe asks BienPort for a 3-month token instead of a 3-hour one.
-	RememberMe bool
 
-	// MonogotoAPI selects Monogoto's API: "" or MonogotoLegacy for the
-	// console API (POST /Auth), MonogotoV1 for api.monogoto.io (/v1/auth/token).
-	MonogotoAPI string
-
-	// ClientID, ClientSecret and Realm select Coiote's IAM client-credentials
-	// grant (service accounts for SSO organisations) instead of the password
-	// grant. Username and Password are then unused.
 	ClientID     string
 	ClientSecret string
-	Realm        string
+
+	// Options holds the platform's declared settings by name, resolved
+	// (configuration, environment, default). Booleans are "true"/"false".
+	Options map[string]string
 }
 
-// Monogoto API selectors for Credentials.MonogotoAPI.
-const (
-	MonogotoLegacy = "legacy"
-	MonogotoV1     = "v1"
-)
+// Kind is the credential kind these credentials use.
+func (c Credentials) Kind() CredentialKind {
+	if c.ClientID != "" || c.ClientSecret != "" {
+		return ClientCredentials
+	}
+	return Password
+}
 
 // Principal is the account name used in messages and cache keys: the user
-// name, or the client ID for a Coiote service account.
+// name, or the client ID of client credentials.
 func (c Credentials) Principal() string {
-	if c.ClientID != "" {
+	if c.Kind() == ClientCredentials {
 		return c.ClientID
 	}
 	return c.Username
 }
 
+// BaseURLOr is the configured base URL, normalised, or def when none is
+// configured (the platform's default).
+func (c Credentials) BaseURLOr(def string) string {
+	if b := NormalizeBaseURL(c.BaseURL); b != "" {
+		return b
+	}
+	return def
+}
+
+// Option returns a declared setting's value ("" when unset).
+func (c Credentials) Option(name string) string { return c.Options[name] }
+
+// BoolOption reports whether a boolean setting is "true".
+func (c Credentials) BoolOption(name string) bool { return c.Options[name] == "true" }
+
+// Secrets lists the credentials' secrets (for masking and leak checks).
+func (c Credentials) Secrets() []string { return []string{c.Password, c.ClientSecret} }
+
 // String never includes the password or client secret.
 func (c Credentials) String() string {
-	return fmt.Sprintf("%s credentials for %q at %s", c.Platform.Title(), c.Principal(), c.BaseURL)
+	return fmt.Sprintf("%s credentials for %q at %s", c.Platform, c.Principal(), c.BaseURL)
 }
 
 // GoString has the same purpose as String for %#v.
@@ -111,19 +177,24 @@ type Session struct {
 
 	Token     string
 	TokenType string
+	// Headers are what a consumer sends on every API call: the
+	// authorization header plus the platform's extras (Monogoto's apikey,
+	// BienPort's OrganizationId). Set by the platform's Login.
+	Headers map[string]string
 	// ExpiresAt is zero when the platform does not say when the token expires.
 	ExpiresAt time.Time
 	// ObtainedAt is when the login answered.
 	ObtainedAt time.Time
 
-	RefreshToken string // Monogoto only
-	MQTTUsername string // BienPort only
-	MQTTPassword string // BienPort only
+	RefreshToken string
+	MQTTUsername string
+	MQTTPassword string
 
 	Profile Profile
 }
 
-// AuthorizationHeader is the value of the Authorization header for API calls.
+// AuthorizationHeader is the token type, a space and the token: the value
+// of the platform's authorization header.
 func (s *Session) AuthorizationHeader() string {
 	tt := s.TokenType
 	if tt == "" {
@@ -132,26 +203,27 @@ func (s *Session) AuthorizationHeader() string {
 	return tt + " " + s.Token
 }
 
-// Headers returns the headers a consumer needs on every API call: the
-// Authorization header plus the platform's extra header (Monogoto's apikey,
-// BienPort's OrganizationId) when the account has a value for it.
-func (s *Session) Headers() map[string]string {
-	h := map[string]string{"Authorization": s.AuthorizationHeader()}
-	switch s.Platform {
-	case Monogoto:
-		if s.Profile.CustomerID != "" {
-			h["apikey"] = s.Profile.CustomerID
-		}
-	case Bienport:
-		if id := s.Profile.PrimaryOrganizationID(); id != "" {
-			h["OrganizationId"] = id
-		}
-	}
-	return h
+// Secrets lists the session's secrets (for masking and leak checks).
+func (s *Session) Secrets() []string {
+	return []string{s.Token, s.RefreshToken, s.MQTTPassword, s.AuthorizationHeader()}
 }
 
-// Profile is the non-secret account information a login (or Coiote's users
-// endpoint) returns. Nothing in it is secret: it may land in Terraform state.
+// String never includes secrets; it exists so that a Session printed by
+// mistake (%v) shows nothing sensitive. It has a value receiver so that a
+// Session value is covered as well as a *Session.
+func (s Session) String() string {
+	exp := "unknown"
+	if !s.ExpiresAt.IsZero() {
+		exp = s.ExpiresAt.UTC().Format(time.RFC3339)
+	}
+	return fmt.Sprintf("%s session for %q (expires %s)", s.Platform, s.Username, exp)
+}
+
+// GoString has the same purpose as String for %#v.
+func (s Session) GoString() string { return s.String() }
+
+// Profile is the non-secret account information. Nothing in it is secret:
+// it lands in Terraform state.
 type Profile struct {
 	UserID     string
 	UserName   string
@@ -162,18 +234,17 @@ type Profile struct {
 	OrganizationIDs []string
 	Roles           []string
 	// Permissions maps a permission name to its actions. Platforms whose
-	// permissions carry no actions (Coiote) map each name to an empty list.
+	// permissions carry no actions map each name to an empty list.
 	Permissions map[string][]string
-
-	Monogoto *MonogotoExtras
-	Coiote   *CoioteExtras
-	Bienport *BienportExtras
+	// Extras are the platform's own fields, as declared by
+	// Info.ProfileFields (see Field for the Go type of each FieldType). A
+	// missing key is null; a nil map means the platform returned no
+	// profile at all (Monogoto's v1 API), and the whole set is null.
+	Extras map[string]any
 }
 
-// PrimaryOrganizationID is the organization used for headers that need one:
-// the explicit OrganizationID when set, else the first of OrganizationIDs.
-// BienPort does not document which organization to send for a user with
-// several; the first one the login lists is the defensive, stable choice.
+// PrimaryOrganizationID is the explicit OrganizationID when set, else the
+// first of OrganizationIDs.
 func (p *Profile) PrimaryOrganizationID() string {
 	if p.OrganizationID != "" {
 		return p.OrganizationID
@@ -194,83 +265,27 @@ func (p *Profile) PermissionNames() []string {
 	return names
 }
 
-// MonogotoExtras are the Monogoto-only profile fields.
-type MonogotoExtras struct {
-	Realm                   string
-	RoleProfileID           string
-	ProfileName             string
-	ProfileType             string
-	TwoFactorAuthentication bool
-	ThingsGroupIDs          []string
-	ProfileCreated          time.Time
-	ProfileModified         time.Time
-}
+// FieldType is the type of a profile extra.
+type FieldType int
 
-// CoioteExtras are the Coiote-only profile fields.
-type CoioteExtras struct {
-	Login            string
-	Domain           string
-	Active           bool
-	SuperUser        bool
-	Staff            bool
-	FullName         string
-	ExpirationDate   string
-	CreationDate     string
-	SecurityPolicyID string
-	Properties       map[string]string
-}
+// The field types and the Go value each takes in Profile.Extras.
+const (
+	String     FieldType = iota // string; "" is null
+	Bool                        // bool
+	Int                         // int64
+	Time                        // time.Time, shown as RFC 3339 (UTC); zero is null
+	StringList                  // []string; nil is an empty list
+	StringMap                   // map[string]string; nil is an empty map
+	ObjectList                  // []map[string]any, each element described by Field.Fields
+)
 
-// BienportExtras are the BienPort-only profile fields.
-type BienportExtras struct {
-	ScreenName    string
-	LocaleID      string
-	Organizations []BienportOrganization
-	Resources     []BienportResource
-	RoleDetails   []BienportRole
+// Field describes one profile extra.
+type Field struct {
+	Name        string
+	Type        FieldType
+	Description string
+	Fields      []Field // ObjectList only
 }
-
-// BienportOrganization is one organization the user belongs to.
-type BienportOrganization struct {
-	ID   string
-	Name string
-}
-
-// BienportRole is one role of a BienPort user.
-type BienportRole struct {
-	RoleID    int64
-	RoleName  string
-	Type      int64
-	Inherited bool
-	TypePK    int64
-	TypeName  string
-}
-
-// BienportResource is one gateway or device visible to a BienPort user.
-type BienportResource struct {
-	ResourceID    int64
-	NetworkID     string
-	ResourceName  string
-	Enabled       bool
-	TreePath      string
-	OrgID         int64
-	ResourceType  string
-	DeviceSubType string
-}
-
-// String never includes secrets; it exists so that a Session printed by
-// mistake (%v) shows nothing sensitive. It has a value receiver so that a
-// Session value (a dereferenced pointer, or a field of another struct) is
-// covered as well as a *Session.
-func (s Session) String() string {
-	exp := "unknown"
-	if !s.ExpiresAt.IsZero() {
-		exp = s.ExpiresAt.UTC().Format(time.RFC3339)
-	}
-	return fmt.Sprintf("%s session for %q (expires %s)", s.Platform.Title(), s.Username, exp)
-}
-
-// GoString has the same purpose as String for %#v.
-func (s Session) GoString() string { return s.String() }
 
 // NormalizeBaseURL trims white space and trailing slashes.
 func NormalizeBaseURL(u string) string {

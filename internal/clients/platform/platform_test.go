@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/iotauth/terraform-provider-iotauth/internal/clients"
 	"github.com/iotauth/terraform-provider-iotauth/internal/clients/platform"
 )
 
@@ -32,33 +33,47 @@ var allKinds = []platform.Kind{
 	platform.KindRedirect, platform.KindUnexpectedStatus, platform.KindInvalidConfig,
 }
 
-func TestNames(t *testing.T) {
-	got := platform.Names()
-	want := []platform.Name{platform.Monogoto, platform.Coiote, platform.Bienport}
-	if !reflect.DeepEqual(got, want) {
-		t.Fatalf("Names() = %v, want %v", got, want)
+// titles are the registered platforms' titles, as errors name them.
+func titles() []string {
+	var out []string
+	for _, info := range clients.Platforms() {
+		out = append(out, info.Title)
 	}
-	titles := map[platform.Name]string{
-		platform.Monogoto: "Monogoto",
-		platform.Coiote:   "Coiote IoT DM",
-		platform.Bienport: "BienPort",
-		"other":           "other",
+	return out
+}
+
+func TestInfoHelpers(t *testing.T) {
+	info := platform.Info{
+		Credentials: []platform.CredentialKind{platform.Password},
+		Settings:    []platform.Setting{{Name: "realm", Default: "r"}},
 	}
-	for n, want := range titles {
-		if got := n.Title(); got != want {
-			t.Errorf("%q.Title() = %q, want %q", n, got, want)
+	if !info.Accepts(platform.Password) || info.Accepts(platform.ClientCredentials) {
+		t.Error("Accepts")
+	}
+	if s, ok := info.Setting("realm"); !ok || s.Default != "r" {
+		t.Errorf("Setting(realm) = %+v, %v", s, ok)
+	}
+	if _, ok := info.Setting("other"); ok {
+		t.Error("Setting(other) found")
+	}
+}
+
+func TestCredentialsKindAndOptions(t *testing.T) {
+	pw := platform.Credentials{Username: "u", Password: testPassword, Options: map[string]string{"remember_me": "true", "api_version": "v1"}}
+	if pw.Kind() != platform.Password || pw.Option("api_version") != "v1" || !pw.BoolOption("remember_me") {
+		t.Errorf("kind %v, options %v", pw.Kind(), pw.Options)
+	}
+	if pw.Option("missing") != "" || pw.BoolOption("api_version") || (platform.Credentials{}).BoolOption("remember_me") {
+		t.Error("a missing or non-boolean option reads as set")
+	}
+	for _, cc := range []platform.Credentials{{ClientID: "svc"}, {ClientSecret: testClientSecret}} {
+		if cc.Kind() != platform.ClientCredentials {
+			t.Errorf("%#v: Kind = %v", cc, cc.Kind())
 		}
 	}
-	urls := map[platform.Name]string{
-		platform.Monogoto: "https://console.monogoto.io",
-		platform.Coiote:   "https://eu.iot.avsystem.cloud",
-		platform.Bienport: "https://apigw.bienport.com/api",
-		"other":           "",
-	}
-	for n, want := range urls {
-		if got := platform.DefaultBaseURL(n); got != want {
-			t.Errorf("DefaultBaseURL(%q) = %q, want %q", n, got, want)
-		}
+	if got := (platform.Credentials{Password: testPassword, ClientSecret: testClientSecret}).Secrets(); len(got) != 2 ||
+		got[0] != testPassword || got[1] != testClientSecret {
+		t.Errorf("Secrets() misses a secret")
 	}
 }
 
@@ -94,7 +109,7 @@ func TestKindString(t *testing.T) {
 }
 
 func TestErrorMessageEveryKind(t *testing.T) {
-	for _, p := range platform.Names() {
+	for _, p := range titles() {
 		for _, k := range allKinds {
 			e := &platform.Error{
 				Kind: k, Platform: p, User: "alice@example.com", Op: "login",
@@ -103,7 +118,7 @@ func TestErrorMessageEveryKind(t *testing.T) {
 				Err: errors.New("dial tcp 127.0.0.1:1: connect: connection refused"),
 			}
 			msg := e.Error()
-			for _, want := range []string{p.Title(), `"alice@example.com"`, "login", k.String(), "HTTP 401", "after 3 attempts", `field "token"`, "connection refused"} {
+			for _, want := range []string{p, `"alice@example.com"`, "login", k.String(), "HTTP 401", "after 3 attempts", `field "token"`, "connection refused"} {
 				if !strings.Contains(msg, want) {
 					t.Errorf("%s/%s: %q lacks %q", p, k, msg, want)
 				}
@@ -133,19 +148,19 @@ func TestErrorMessageShape(t *testing.T) {
 		},
 		{
 			name: "full",
-			err: &platform.Error{Kind: platform.KindBadCredentials, Platform: platform.Bienport, User: "bienport.demo",
-				Op: "login", Status: 401, Attempts: 1, Detail: "the platform answered \"Incorrect username or password\""},
-			want: `BienPort login for user "bienport.demo" failed: invalid credentials: the platform answered "Incorrect username or password" (HTTP 401)`,
+			err: &platform.Error{Kind: platform.KindBadCredentials, Platform: "BienPort", User: "bienport.demo",
+				Op: "login", Status: 401, Attempts: 1, Detail: "the platform refused the user name and password (HTTP 401)"},
+			want: `BienPort login for user "bienport.demo" failed: invalid credentials: the platform refused the user name and password (HTTP 401)`,
 		},
 		{
 			name: "status already in detail, single attempt",
-			err: &platform.Error{Kind: platform.KindNotFound, Platform: platform.Monogoto, User: "demo@monogoto.io",
-				Op: "login", Status: 404, Attempts: 1, Detail: "the login endpoint /Auth was not found (HTTP 404)"},
-			want: `Monogoto login for user "demo@monogoto.io" failed: endpoint not found: the login endpoint /Auth was not found (HTTP 404)`,
+			err: &platform.Error{Kind: platform.KindNotFound, Platform: "Monogoto", User: "demo@monogoto.io",
+				Op: "login", Status: 404, Attempts: 1, Detail: "the endpoint /Auth was not found (HTTP 404)"},
+			want: `Monogoto login for user "demo@monogoto.io" failed: endpoint not found: the endpoint /Auth was not found (HTTP 404)`,
 		},
 		{
 			name: "field in detail is not repeated",
-			err:  &platform.Error{Kind: platform.KindMalformed, Platform: platform.Coiote, Field: "access_token", Detail: `the answer has no "access_token"`},
+			err:  &platform.Error{Kind: platform.KindMalformed, Platform: "Coiote IoT DM", Field: "access_token", Detail: `the answer has no "access_token"`},
 			want: `Coiote IoT DM request failed: malformed response: the answer has no "access_token"`,
 		},
 		{
@@ -179,7 +194,7 @@ func TestHint(t *testing.T) {
 	if h := (&platform.Error{Kind: platform.KindTLS}).Hint(); !strings.Contains(h, "ca_cert_pem") {
 		t.Errorf("TLS hint = %q", h)
 	}
-	if h := (&platform.Error{Kind: platform.KindBadCredentials}).Hint(); !strings.Contains(h, "never retried") {
+	if h := (&platform.Error{Kind: platform.KindBadCredentials}).Hint(); !strings.Contains(h, "only once") {
 		t.Errorf("bad-credentials hint = %q", h)
 	}
 	if h := (&platform.Error{Kind: platform.KindUnknown}).Hint(); !strings.Contains(h, "TF_LOG=DEBUG") {
@@ -216,12 +231,12 @@ func TestAsErrorIsKindUnwrap(t *testing.T) {
 }
 
 func TestAnnotate(t *testing.T) {
-	if platform.Annotate(nil, platform.Coiote, "u", "login") != nil {
+	if platform.Annotate(nil, "Coiote IoT DM", "u", "login") != nil {
 		t.Fatal("Annotate(nil) != nil")
 	}
 
 	orig := &platform.Error{Kind: platform.KindServer, Status: 502, Attempts: 2}
-	got := platform.Annotate(orig, platform.Coiote, "ops@acme.example", "login")
+	got := platform.Annotate(orig, "Coiote IoT DM", "ops@acme.example", "login")
 	e, ok := platform.AsError(got)
 	if !ok {
 		t.Fatalf("Annotate returned %T", got)
@@ -232,22 +247,22 @@ func TestAnnotate(t *testing.T) {
 	if orig.Platform != "" || orig.User != "" || orig.Op != "" {
 		t.Errorf("original error was modified: %+v", orig)
 	}
-	if e.Kind != platform.KindServer || e.Platform != platform.Coiote || e.User != "ops@acme.example" ||
+	if e.Kind != platform.KindServer || e.Platform != "Coiote IoT DM" || e.User != "ops@acme.example" ||
 		e.Op != "login" || e.Status != 502 || e.Attempts != 2 {
 		t.Errorf("annotated = %+v", e)
 	}
 
 	// Existing values win.
-	pre := &platform.Error{Kind: platform.KindTokenRejected, Platform: platform.Bienport, User: "first", Op: "profile request"}
-	e2, _ := platform.AsError(platform.Annotate(pre, platform.Coiote, "second", "login"))
-	if e2.Platform != platform.Bienport || e2.User != "first" || e2.Op != "profile request" {
+	pre := &platform.Error{Kind: platform.KindTokenRejected, Platform: "BienPort", User: "first", Op: "profile request"}
+	e2, _ := platform.AsError(platform.Annotate(pre, "Coiote IoT DM", "second", "login"))
+	if e2.Platform != "BienPort" || e2.User != "first" || e2.Op != "profile request" {
 		t.Errorf("Annotate overwrote existing values: %+v", e2)
 	}
 
 	// A foreign error becomes KindUnknown and stays reachable.
 	cause := errors.New("json: unsupported value")
-	e3, ok := platform.AsError(platform.Annotate(cause, platform.Monogoto, "demo", "login"))
-	if !ok || e3.Kind != platform.KindUnknown || e3.Platform != platform.Monogoto || e3.User != "demo" || e3.Op != "login" {
+	e3, ok := platform.AsError(platform.Annotate(cause, "Monogoto", "demo", "login"))
+	if !ok || e3.Kind != platform.KindUnknown || e3.Platform != "Monogoto" || e3.User != "demo" || e3.Op != "login" {
 		t.Fatalf("Annotate(foreign) = %+v", e3)
 	}
 	if !errors.Is(e3, cause) {
@@ -263,17 +278,17 @@ func TestMalformed(t *testing.T) {
 }
 
 func TestCredentialsPrincipalAndString(t *testing.T) {
-	cr := platform.Credentials{Platform: platform.Coiote, BaseURL: "https://eu.iot.avsystem.cloud",
+	cr := platform.Credentials{Platform: "coiote", BaseURL: "https://eu.iot.avsystem.cloud",
 		Username: "ops@acme.example", Password: testPassword}
 	if cr.Principal() != "ops@acme.example" {
 		t.Errorf("Principal() = %q", cr.Principal())
 	}
-	sa := platform.Credentials{Platform: platform.Coiote, BaseURL: "https://eu.iot.avsystem.cloud",
+	sa := platform.Credentials{Platform: "coiote", BaseURL: "https://eu.iot.avsystem.cloud",
 		ClientID: "svc-terraform", ClientSecret: testClientSecret, Username: "ignored", Password: testPassword}
 	if sa.Principal() != "svc-terraform" {
 		t.Errorf("service account Principal() = %q", sa.Principal())
 	}
-	if want := `Coiote IoT DM credentials for "ops@acme.example" at https://eu.iot.avsystem.cloud`; cr.String() != want {
+	if want := `coiote credentials for "ops@acme.example" at https://eu.iot.avsystem.cloud`; cr.String() != want {
 		t.Errorf("String() = %q, want %q", cr.String(), want)
 	}
 	for _, c := range []platform.Credentials{cr, sa} {
@@ -306,7 +321,7 @@ func formatAll(v any) []string {
 
 func secretSession() *platform.Session {
 	return &platform.Session{
-		Platform:     platform.Bienport,
+		Platform:     "bienport",
 		BaseURL:      "https://apigw.bienport.com/api",
 		Username:     "bienport.demo",
 		Token:        testToken,
@@ -322,15 +337,15 @@ func secretSession() *platform.Session {
 
 func TestSessionFormattingHidesSecrets(t *testing.T) {
 	s := secretSession()
-	want := `BienPort session for "bienport.demo" (expires 2025-11-23T16:53:37Z)`
+	want := `bienport session for "bienport.demo" (expires 2025-11-23T16:53:37Z)`
 	if s.String() != want {
 		t.Errorf("String() = %q, want %q", s.String(), want)
 	}
 	if s.GoString() != want {
 		t.Errorf("GoString() = %q, want %q", s.GoString(), want)
 	}
-	unknown := &platform.Session{Platform: platform.Monogoto, Username: "demo@monogoto.io", Token: testToken}
-	if got := unknown.String(); got != `Monogoto session for "demo@monogoto.io" (expires unknown)` {
+	unknown := &platform.Session{Platform: "monogoto", Username: "demo@monogoto.io", Token: testToken}
+	if got := unknown.String(); got != `monogoto session for "demo@monogoto.io" (expires unknown)` {
 		t.Errorf("String() without expiry = %q", got)
 	}
 
@@ -351,39 +366,20 @@ func TestSessionFormattingHidesSecrets(t *testing.T) {
 	check("nested value", []string{fmt.Sprintf("%+v", struct{ S platform.Session }{*s})})
 }
 
-func TestAuthorizationHeaderAndHeaders(t *testing.T) {
-	s := &platform.Session{Platform: platform.Bienport, Token: "abc",
-		Profile: platform.Profile{OrganizationIDs: []string{"20635", "20700"}}}
+func TestAuthorizationHeaderAndSecrets(t *testing.T) {
+	s := &platform.Session{Token: "abc"}
 	if got := s.AuthorizationHeader(); got != "Bearer abc" {
 		t.Errorf("AuthorizationHeader() = %q", got)
 	}
-	want := map[string]string{"Authorization": "Bearer abc", "OrganizationId": "20635"}
-	if got := s.Headers(); !reflect.DeepEqual(got, want) {
-		t.Errorf("BienPort Headers() = %v, want %v", got, want)
+	s.TokenType = "JWT"
+	if got := s.AuthorizationHeader(); got != "JWT abc" {
+		t.Errorf("AuthorizationHeader() with a token type = %q", got)
 	}
-	s.Profile.OrganizationID = "20700"
-	if got := s.Headers()["OrganizationId"]; got != "20700" {
-		t.Errorf("explicit OrganizationID not preferred: %q", got)
-	}
-
-	m := &platform.Session{Platform: platform.Monogoto, Token: "t", TokenType: "JWT",
-		Profile: platform.Profile{CustomerID: "cid_1", OrganizationID: "org"}}
-	want = map[string]string{"Authorization": "JWT t", "apikey": "cid_1"}
-	if got := m.Headers(); !reflect.DeepEqual(got, want) {
-		t.Errorf("Monogoto Headers() = %v, want %v", got, want)
-	}
-	m.Profile.CustomerID = ""
-	if got := m.Headers(); len(got) != 1 {
-		t.Errorf("Monogoto Headers() without customer ID = %v", got)
-	}
-
-	c := &platform.Session{Platform: platform.Coiote, Token: "c", Profile: platform.Profile{OrganizationID: "x", CustomerID: "y"}}
-	if got := c.Headers(); !reflect.DeepEqual(got, map[string]string{"Authorization": "Bearer c"}) {
-		t.Errorf("Coiote Headers() = %v", got)
-	}
-	none := &platform.Session{Platform: platform.Bienport, Token: "b"}
-	if got := none.Headers(); len(got) != 1 {
-		t.Errorf("BienPort Headers() without organization = %v", got)
+	all := strings.Join(secretSession().Secrets(), " ")
+	for _, secret := range []string{testToken, testRefreshToken, testMQTTPassword, "Bearer " + testToken} {
+		if !strings.Contains(all, secret) {
+			t.Errorf("Secrets() misses %q", secret)
+		}
 	}
 }
 
@@ -398,21 +394,40 @@ func TestProfileHelpers(t *testing.T) {
 	if got := (&platform.Profile{}).PrimaryOrganizationID(); got != "" {
 		t.Errorf("empty PrimaryOrganizationID() = %q", got)
 	}
+	orgs := &platform.Profile{OrganizationIDs: []string{"20635", "20700"}}
+	if got := orgs.PrimaryOrganizationID(); got != "20635" {
+		t.Errorf("PrimaryOrganizationID() = %q, want the first", got)
+	}
+	orgs.OrganizationID = "20700"
+	if got := orgs.PrimaryOrganizationID(); got != "20700" {
+		t.Errorf("explicit OrganizationID not preferred: %q", got)
+	}
 }
 
 func TestProfileHoldsNoSecretField(t *testing.T) {
-	// The profile may land in Terraform state: its JSON form must not have
-	// any field whose name suggests a secret.
-	b, err := json.Marshal(platform.Profile{
-		Monogoto: &platform.MonogotoExtras{}, Coiote: &platform.CoioteExtras{}, Bienport: &platform.BienportExtras{},
-	})
+	// The profile lands in Terraform state: neither its own fields nor any
+	// platform's extras may have a name that suggests a secret.
+	b, err := json.Marshal(platform.Profile{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	lower := strings.ToLower(string(b))
-	for _, bad := range []string{"password", "token", "secret"} {
-		if strings.Contains(lower, bad) {
-			t.Errorf("profile JSON has a %q field: %s", bad, b)
+	names := []string{string(b)}
+	var walk func([]platform.Field)
+	walk = func(fields []platform.Field) {
+		for _, f := range fields {
+			names = append(names, f.Name)
+			walk(f.Fields)
+		}
+	}
+	for _, info := range clients.Platforms() {
+		walk(info.ProfileFields)
+	}
+	for _, name := range names {
+		lower := strings.ToLower(name)
+		for _, bad := range []string{"password", "token", "secret"} {
+			if strings.Contains(lower, bad) {
+				t.Errorf("profile field %q suggests a secret", name)
+			}
 		}
 	}
 }

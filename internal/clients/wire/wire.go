@@ -142,3 +142,53 @@ func safeJSONError(err error) string {
 	}
 	return s
 }
+
+// HeaderSafe reports whether v, a value a platform sent, may be put into a
+// header that a consumer will send: not empty, and without control
+// characters (a CR or LF would let the platform add headers of its own).
+func HeaderSafe(v string) bool {
+	if v == "" {
+		return false
+	}
+	for i := range len(v) {
+		if b := v[i]; (b < ' ' && b != '\t') || b == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// Token returns the token a login answer holds in the JSON field called
+// field (v is nil when the field is missing or null), trimmed of white
+// space. An empty token is a malformed answer. (clients.Manager checks every
+// header value of a session for control characters, the token's included.)
+func Token(field string, v *string) (string, error) {
+	if v == nil {
+		return "", platform.Malformed(field, fmt.Sprintf("the answer has no %q field", field))
+	}
+	t := strings.TrimSpace(*v)
+	if t == "" {
+		return "", platform.Malformed(field, fmt.Sprintf("the %q field is empty", field))
+	}
+	return t, nil
+}
+
+// AccessToken reads the access_token and token_type fields of an OAuth 2.0
+// token answer (RFC 6749, section 5.1): the token, and its type, "Bearer"
+// when the answer names none (or "bearer", in any case), the answer's own
+// otherwise. The type is the first word of the Authorization header, so it
+// must be one word without control characters.
+func AccessToken(token *string, tokenType string) (string, string, error) {
+	t, err := Token("access_token", token)
+	if err != nil {
+		return "", "", err
+	}
+	switch tt := strings.TrimSpace(tokenType); {
+	case tt == "" || strings.EqualFold(tt, "bearer"):
+		return t, "Bearer", nil
+	case strings.ContainsAny(tt, " \t"):
+		return "", "", platform.Malformed("token_type", "the \"token_type\" field is not a single word")
+	default:
+		return t, tt, nil
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/iotauth/terraform-provider-iotauth/internal/clients/clienttest"
 	"github.com/iotauth/terraform-provider-iotauth/internal/clients/platform"
 	"github.com/iotauth/terraform-provider-iotauth/internal/clients/wire"
 )
@@ -114,20 +115,7 @@ type nested struct {
 	N     int64               `json:"n"`
 }
 
-func malformed(t *testing.T, err error) *platform.Error {
-	t.Helper()
-	if err == nil {
-		t.Fatal("no error")
-	}
-	e, ok := platform.AsError(err)
-	if !ok {
-		t.Fatalf("error %T (%v) is not a *platform.Error", err, err)
-	}
-	if e.Kind != platform.KindMalformed {
-		t.Fatalf("Kind = %v, want KindMalformed (%v)", e.Kind, e)
-	}
-	return e
-}
+var malformed = clienttest.Malformed
 
 func TestDecodeJSONSuccess(t *testing.T) {
 	var v nested
@@ -230,5 +218,42 @@ func TestFlexInStructViaStdlib(t *testing.T) {
 	}
 	if v.A.Value != "1" || !v.A.Set || v.B.Value != 2 || !v.B.Set || v.C.Set {
 		t.Errorf("decoded %+v", v)
+	}
+}
+
+func TestHeaderSafe(t *testing.T) {
+	for v, want := range map[string]bool{
+		"Bearer abc": true, "cid_ecs1d3a5-f5e62a1": true, "20635": true, "a\tb": true, "Sayaç": true,
+		"": false, "a\r\nX-Evil: 1": false, "a\nb": false, "a\x00b": false, "a\x7fb": false,
+	} {
+		if got := wire.HeaderSafe(v); got != want {
+			t.Errorf("HeaderSafe(%q) = %v, want %v", v, got, want)
+		}
+	}
+}
+
+func TestTokenAndAccessToken(t *testing.T) {
+	str := func(s string) *string { return &s }
+	if tok, err := wire.Token("token", str("  abc \t")); err != nil || tok != "abc" {
+		t.Errorf("Token = %q, %v", tok, err)
+	}
+	for _, v := range []*string{nil, str(""), str(" \t ")} {
+		if _, err := wire.Token("token", v); !platform.IsKind(err, platform.KindMalformed) || malformed(t, err).Field != "token" {
+			t.Errorf("Token(%v) = %v, want Malformed field token", v, err)
+		}
+	}
+	cases := []struct{ tokenType, want string }{{"", "Bearer"}, {"bearer", "Bearer"}, {" BEARER ", "Bearer"}, {"MAC", "MAC"}}
+	for _, tc := range cases {
+		if tok, tt, err := wire.AccessToken(str("a"), tc.tokenType); err != nil || tok != "a" || tt != tc.want {
+			t.Errorf("AccessToken(a, %q) = %q, %q, %v; want type %q", tc.tokenType, tok, tt, err, tc.want)
+		}
+	}
+	for _, tt := range []string{"Bearer x", "a\tb"} {
+		if _, _, err := wire.AccessToken(str("a"), tt); malformed(t, err).Field != "token_type" {
+			t.Errorf("AccessToken(a, %q) = %v", tt, err)
+		}
+	}
+	if _, _, err := wire.AccessToken(nil, "Bearer"); malformed(t, err).Field != "access_token" {
+		t.Errorf("AccessToken(nil) = %v", err)
 	}
 }
