@@ -19,8 +19,10 @@
 // ca_cert_pem is empty without -tls. The ready file is removed on exit.
 //
 // Every listener also answers GET /__mock/counts (JSON of endpoint name to
-// request count, plus "total") and POST /__mock/reset (zero that platform's
-// counters). SIGINT or SIGTERM stops the server gracefully.
+// request count, plus "total"), POST /__mock/reset (zero that platform's
+// counters), and POST and DELETE /__mock/fault (install a fault, such as
+// {"endpoint": "login", "times": 1, "status": 503}, or remove them; see
+// package mock's Fault). SIGINT or SIGTERM stops the server gracefully.
 package main
 
 import (
@@ -187,7 +189,7 @@ func printBanner(w io.Writer, srv *mock.Server, cfg mock.Config) {
 	if cfg.TLS {
 		fmt.Fprintln(w, "  TLS: self-signed certificate (its PEM is in the ready file)")
 	}
-	fmt.Fprintln(w, "  admin: GET /__mock/counts, POST /__mock/reset on each listener")
+	fmt.Fprintln(w, "  admin: GET /__mock/counts, POST /__mock/reset, POST/DELETE /__mock/fault on each listener")
 }
 
 // readyCACertKey is the ready file's key for the CA certificate; every

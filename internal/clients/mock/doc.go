@@ -26,13 +26,19 @@
 // Opaque secrets start with TokenPrefix and JWTs with JWTHeaderPrefix, so a
 // leak search can also look for those.
 //
-// Every listener also serves two unauthenticated admin endpoints, which are
+// Every listener also serves unauthenticated admin endpoints, which are
 // neither counted nor subject to faults:
 //
-//	GET  /__mock/counts  JSON object of endpoint name -> request count for
-//	                     this platform, plus "total"
-//	POST /__mock/reset   sets this platform's counters to zero and forgets
-//	                     its recorded requests (204 No Content)
+//	GET    /__mock/counts  JSON object of endpoint name -> request count for
+//	                       this platform, plus "total"
+//	POST   /__mock/reset   sets this platform's counters to zero and forgets
+//	                       its recorded requests (204 No Content)
+//	POST   /__mock/fault   installs a fault on this platform (204), from a
+//	                       JSON body with Fault's fields in snake case:
+//	                       {"endpoint": "login", "times": 2, "status": 503,
+//	                       "retry_after": "1"}; "latency" takes "2s" or
+//	                       seconds; an unknown key or endpoint is a 400
+//	DELETE /__mock/fault   removes this platform's faults (204)
 //
 // # Seeded accounts
 //

@@ -86,6 +86,57 @@ func (s *Server) ClearFaults() {
 	s.faults = map[faultKey]*faultState{}
 }
 
+// clearPlatformFaults removes every fault on platform p.
+func (s *Server) clearPlatformFaults(p platform.Name) {
+	s.faultMu.Lock()
+	defer s.faultMu.Unlock()
+	for k := range s.faults {
+		if k.p == p {
+			delete(s.faults, k)
+		}
+	}
+}
+
+// faultJSON is a Fault as POST /__mock/fault takes it: snake-case keys and
+// the latency as a duration string ("2s") or a number of seconds.
+type faultJSON struct {
+	Endpoint         Endpoint `json:"endpoint"`
+	Times            int      `json:"times"`
+	Latency          Duration `json:"latency"`
+	Status           int      `json:"status"`
+	Body             string   `json:"body"`
+	ContentType      string   `json:"content_type"`
+	RetryAfter       string   `json:"retry_after"`
+	MalformedJSON    bool     `json:"malformed_json"`
+	HTML             bool     `json:"html"`
+	NoToken          bool     `json:"no_token"`
+	OversizedBytes   int      `json:"oversized_bytes"`
+	CloseMidResponse bool     `json:"close_mid_response"`
+	RedirectTo       string   `json:"redirect_to"`
+}
+
+// decodeFault reads a faultJSON body strictly: an unknown key or endpoint
+// is an error, so that a typo does not silently install no fault.
+func decodeFault(r *http.Request) (Fault, error) {
+	dec := json.NewDecoder(http.MaxBytesReader(nil, r.Body, 64<<10))
+	dec.DisallowUnknownFields()
+	var j faultJSON
+	if err := dec.Decode(&j); err != nil {
+		return Fault{}, err
+	}
+	if j.Endpoint != "" && endpointIndex(j.Endpoint) < 0 {
+		return Fault{}, fmt.Errorf("unknown endpoint %q", j.Endpoint)
+	}
+	if j.Times < 0 || j.Latency < 0 || j.OversizedBytes < 0 || j.OversizedBytes > 64<<20 {
+		return Fault{}, fmt.Errorf("times, latency and oversized_bytes must not be negative (oversized_bytes at most 64 MiB)")
+	}
+	return Fault{
+		Endpoint: j.Endpoint, Times: j.Times, Latency: time.Duration(j.Latency), Status: j.Status, Body: j.Body,
+		ContentType: j.ContentType, RetryAfter: j.RetryAfter, MalformedJSON: j.MalformedJSON, HTML: j.HTML,
+		NoToken: j.NoToken, OversizedBytes: j.OversizedBytes, CloseMidResponse: j.CloseMidResponse, RedirectTo: j.RedirectTo,
+	}, nil
+}
+
 // takeFault returns the fault that applies to this request, using up one of
 // its Times.
 func (s *Server) takeFault(p platform.Name, ep Endpoint) (Fault, bool) {

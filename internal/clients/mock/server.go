@@ -442,7 +442,9 @@ func (s *Server) record(p platform.Name, ep Endpoint, r *http.Request) {
 	s.requests[p] = append(list, req)
 }
 
-// serveAdmin answers GET /__mock/counts and POST /__mock/reset.
+// serveAdmin answers GET /__mock/counts, POST /__mock/reset, and
+// POST/DELETE /__mock/fault (install a fault on this platform; remove its
+// faults).
 func (s *Server) serveAdmin(l *listener, w http.ResponseWriter, r *http.Request) {
 	switch {
 	case r.Method == http.MethodGet && r.URL.Path == adminPrefix+"counts":
@@ -454,6 +456,17 @@ func (s *Server) serveAdmin(l *listener, w http.ResponseWriter, r *http.Request)
 		writeJSON(w, http.StatusOK, out)
 	case r.Method == http.MethodPost && r.URL.Path == adminPrefix+"reset":
 		s.resetPlatform(l)
+		w.WriteHeader(http.StatusNoContent)
+	case r.Method == http.MethodPost && r.URL.Path == adminPrefix+"fault":
+		f, err := decodeFault(r)
+		if err != nil {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid fault: " + err.Error()})
+			return
+		}
+		s.SetFault(l.info.name, f)
+		w.WriteHeader(http.StatusNoContent)
+	case r.Method == http.MethodDelete && r.URL.Path == adminPrefix+"fault":
+		s.clearPlatformFaults(l.info.name)
 		w.WriteHeader(http.StatusNoContent)
 	default:
 		notFound(w, r)

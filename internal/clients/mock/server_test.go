@@ -300,6 +300,33 @@ func TestUnknownPathsAndAdminEndpoints(t *testing.T) {
 	}
 }
 
+// TestAdminFault: a fault installed over HTTP (what a user's pipeline does
+// with a standalone iotauth-mock) applies to its platform only, for Times
+// requests, and DELETE removes it; a typo is refused, not ignored.
+func TestAdminFault(t *testing.T) {
+	s := startT(t, nil)
+	admin := s.BaseURL(Coiote) + "/__mock/fault"
+	wantStatus(t, send(t, nil, http.MethodPost, admin, nil, `{"endpoint": "login", "times": 1, "status": 503, "retry_after": "1", "latency": "10ms"}`), http.StatusNoContent)
+	a := coioteLogin(t, s, SeedCoioteOps.Login, SeedCoioteOpsPassword)
+	if a.status != http.StatusServiceUnavailable || a.header.Get("Retry-After") != "1" {
+		t.Errorf("faulted login: %d %v", a.status, a.header)
+	}
+	wantStatus(t, coioteLogin(t, s, SeedCoioteOps.Login, SeedCoioteOpsPassword), http.StatusCreated)
+	wantStatus(t, monogotoLogin(t, s, SeedMonogotoDemo.UserName, SeedMonogotoDemoPassword), http.StatusOK)
+
+	wantStatus(t, send(t, nil, http.MethodPost, admin, nil, `{"status": 500}`), http.StatusNoContent)
+	wantStatus(t, coioteLogin(t, s, SeedCoioteOps.Login, SeedCoioteOpsPassword), http.StatusInternalServerError)
+	wantStatus(t, send(t, nil, http.MethodDelete, admin, nil, ""), http.StatusNoContent)
+	wantStatus(t, coioteLogin(t, s, SeedCoioteOps.Login, SeedCoioteOpsPassword), http.StatusCreated)
+
+	for _, body := range []string{`{"statuss": 500}`, `{"endpoint": "logn"}`, `{"times": -1}`, `not json`} {
+		if a := send(t, nil, http.MethodPost, admin, nil, body); a.status != http.StatusBadRequest || !strings.Contains(string(a.body), "invalid fault") {
+			t.Errorf("%s: %d %s", body, a.status, a.body)
+		}
+	}
+	wantStatus(t, coioteLogin(t, s, SeedCoioteOps.Login, SeedCoioteOpsPassword), http.StatusCreated)
+}
+
 func TestReceivedRequests(t *testing.T) {
 	s := startT(t, nil)
 	monogotoLogin(t, s, SeedMonogotoDemo.UserName, SeedMonogotoDemoPassword)
