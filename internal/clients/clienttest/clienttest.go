@@ -161,6 +161,28 @@ func DecodeFailed(tb testing.TB, body []byte, decode func([]byte) error, returne
 	}
 }
 
+// FuzzDecode fuzzes decode, a platform's decoder of an answer's body: the
+// corpus starts with the testdata fixtures and the seeds; every failure
+// must pass DecodeFailed, and check checks every success.
+func FuzzDecode[T any](f *testing.F, fixtures, seeds []string, decode func(body []byte) (*T, error), check func(t *testing.T, body []byte, v *T)) {
+	f.Helper()
+	for _, name := range fixtures {
+		f.Add(ReadFixture(f, name))
+	}
+	for _, s := range seeds {
+		f.Add([]byte(s))
+	}
+	decodeErr := func(b []byte) error { _, err := decode(b); return err }
+	f.Fuzz(func(t *testing.T, body []byte) {
+		v, err := decode(body)
+		if err != nil {
+			DecodeFailed(t, body, decodeErr, v != nil, err)
+			return
+		}
+		check(t, body, v)
+	})
+}
+
 // WantError fails the test unless err is a *platform.Error of kind with
 // that status and number of attempts, and returns it.
 func WantError(tb testing.TB, err error, kind platform.Kind, status, attempts int) *platform.Error {
