@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -110,6 +111,20 @@ func (r *Recorder) Count() int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return len(r.received)
+}
+
+// WantJSONPost fails the test unless the recorder has received exactly one
+// request: a POST of JSON to path whose body is exactly want.
+func (r *Recorder) WantJSONPost(tb testing.TB, path string, want map[string]any) {
+	tb.Helper()
+	got := r.Requests()
+	if len(got) != 1 || got[0].Line != "POST "+path || got[0].ContentType != "application/json" {
+		tb.Errorf("requests = %+v, want one JSON POST to %s", got, path)
+		return
+	}
+	if !reflect.DeepEqual(got[0].JSON, want) {
+		tb.Errorf("request body = %v, want exactly %v", got[0].JSON, want)
+	}
 }
 
 // Serve starts a Recorder answering status, body and header; the server
