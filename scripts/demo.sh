@@ -101,10 +101,12 @@ work="$tmp/work"
 mkdir -p "$work" "$tmp/out"
 cp examples/demo/main.tf "$work/"
 cat >"$work/terraform.tfvars" <<VARS
-monogoto_url = "$monogoto_url"
-coiote_url   = "$coiote_url"
-bienport_url = "$bienport_url"
-out_dir      = "$tmp/out"
+base_urls = {
+  monogoto = "$monogoto_url"
+  coiote   = "$coiote_url"
+  bienport = "$bienport_url"
+}
+out_dir = "$tmp/out"
 VARS
 
 say "terraform init"

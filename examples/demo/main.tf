@@ -11,16 +11,9 @@ terraform {
   }
 }
 
-variable "monogoto_url" {
-  type = string
-}
-
-variable "coiote_url" {
-  type = string
-}
-
-variable "bienport_url" {
-  type = string
+variable "base_urls" {
+  description = "Each mock platform's base URL, by platform name."
+  type        = map(string)
 }
 
 variable "out_dir" {
@@ -31,104 +24,68 @@ variable "out_dir" {
 # User names and passwords come from IOTAUTH_<PLATFORM>_USERNAME and
 # IOTAUTH_<PLATFORM>_PASSWORD.
 provider "iotauth" {
-  monogoto = { base_url = var.monogoto_url }
-  coiote   = { base_url = var.coiote_url }
-  bienport = { base_url = var.bienport_url }
+  monogoto = { base_url = var.base_urls.monogoto }
+  coiote   = { base_url = var.base_urls.coiote }
+  bienport = { base_url = var.base_urls.bienport }
 }
 
-ephemeral "iotauth_token" "monogoto" {
-  platform = "monogoto"
+ephemeral "iotauth_token" "demo" {
+  for_each = var.base_urls
+  platform = each.key
 }
 
-ephemeral "iotauth_token" "coiote" {
-  platform = "coiote"
+data "iotauth_user_profile" "demo" {
+  for_each = var.base_urls
+  platform = each.key
 }
 
-ephemeral "iotauth_token" "bienport" {
-  platform = "bienport"
-}
-
-data "iotauth_user_profile" "monogoto" {
-  platform = "monogoto"
-}
-
-data "iotauth_user_profile" "coiote" {
-  platform = "coiote"
-}
-
-data "iotauth_user_profile" "bienport" {
-  platform = "bienport"
-}
-
-# Each provisioner calls the platform with the token and records only the
-# HTTP status and the token's expiry: the token itself is never printed.
-# curl -f fails the apply if the platform refuses the token.
-resource "terraform_data" "monogoto_things" {
-  triggers_replace = [timestamp()]
-  provisioner "local-exec" {
-    command = "curl -fsS -o /dev/null -w '%%{http_code}' -H \"Authorization: $AUTH\" -H \"apikey: $APIKEY\" \"$URL/things?limit=1&offset=0\" > \"$OUT/monogoto.status\" && printf '%s' \"$EXPIRES\" > \"$OUT/monogoto.expires\""
-    environment = {
-      AUTH    = ephemeral.iotauth_token.monogoto.authorization_header
-      APIKEY  = ephemeral.iotauth_token.monogoto.customer_id
-      EXPIRES = coalesce(ephemeral.iotauth_token.monogoto.expires_at, "unknown")
-      URL     = var.monogoto_url
-      OUT     = var.out_dir
-    }
+# Each provisioner calls the platform's authorized endpoint (below its base
+# URL) with the token's headers: Authorization, plus apikey (Monogoto) or
+# OrganizationId (BienPort). It records only the HTTP status and the token's
+# expiry: the token itself is never printed. curl -f fails the apply if the
+# platform refuses the token.
+resource "terraform_data" "authorized_call" {
+  for_each = {
+    monogoto = "/things?limit=1&offset=0"
+    coiote   = "/api/coiotedm/v3/devices"
+    bienport = "/user/get-screen-name/${data.iotauth_user_profile.demo["bienport"].user_name}"
   }
-}
-
-resource "terraform_data" "coiote_devices" {
   triggers_replace = [timestamp()]
   provisioner "local-exec" {
-    command = "curl -fsS -o /dev/null -w '%%{http_code}' -H \"Authorization: $AUTH\" \"$URL/api/coiotedm/v3/devices\" > \"$OUT/coiote.status\" && printf '%s' \"$EXPIRES\" > \"$OUT/coiote.expires\""
+    command = "printf '%s\\n' \"$HEADERS\" | curl -fsS -o /dev/null -w '%%{http_code}' -H @- \"$URL\" > \"$OUT/${each.key}.status\" && printf '%s' \"$EXPIRES\" > \"$OUT/${each.key}.expires\""
     environment = {
-      AUTH    = ephemeral.iotauth_token.coiote.authorization_header
-      EXPIRES = coalesce(ephemeral.iotauth_token.coiote.expires_at, "unknown")
-      URL     = var.coiote_url
+      HEADERS = join("\n", [for name, value in ephemeral.iotauth_token.demo[each.key].headers : "${name}: ${value}"])
+      EXPIRES = coalesce(ephemeral.iotauth_token.demo[each.key].expires_at, "unknown")
+      URL     = "${var.base_urls[each.key]}${each.value}"
       OUT     = var.out_dir
-    }
-  }
-}
-
-resource "terraform_data" "bienport_screen_name" {
-  triggers_replace = [timestamp()]
-  provisioner "local-exec" {
-    command = "curl -fsS -o /dev/null -w '%%{http_code}' -H \"Authorization: $AUTH\" -H \"OrganizationId: $ORG\" \"$URL/user/get-screen-name/$SCREEN_NAME\" > \"$OUT/bienport.status\" && printf '%s' \"$EXPIRES\" > \"$OUT/bienport.expires\""
-    environment = {
-      AUTH        = ephemeral.iotauth_token.bienport.authorization_header
-      ORG         = ephemeral.iotauth_token.bienport.organization_id
-      SCREEN_NAME = data.iotauth_user_profile.bienport.user_name
-      EXPIRES     = coalesce(ephemeral.iotauth_token.bienport.expires_at, "unknown")
-      URL         = var.bienport_url
-      OUT         = var.out_dir
     }
   }
 }
 
 output "monogoto" {
   value = {
-    user                = data.iotauth_user_profile.monogoto.user_name
-    customer_id         = data.iotauth_user_profile.monogoto.customer_id
-    organization_ids    = data.iotauth_user_profile.monogoto.organization_ids
-    permissions         = length(data.iotauth_user_profile.monogoto.permissions)
-    two_factor_required = data.iotauth_user_profile.monogoto.monogoto.two_factor_authentication
+    user                = data.iotauth_user_profile.demo["monogoto"].user_name
+    customer_id         = data.iotauth_user_profile.demo["monogoto"].customer_id
+    organization_ids    = data.iotauth_user_profile.demo["monogoto"].organization_ids
+    permissions         = length(data.iotauth_user_profile.demo["monogoto"].permissions)
+    two_factor_required = data.iotauth_user_profile.demo["monogoto"].monogoto.two_factor_authentication
   }
 }
 
 output "coiote" {
   value = {
-    user      = data.iotauth_user_profile.coiote.user_name
-    domain    = data.iotauth_user_profile.coiote.coiote.domain
-    roles     = data.iotauth_user_profile.coiote.roles
-    active    = data.iotauth_user_profile.coiote.coiote.active
-    full_name = data.iotauth_user_profile.coiote.coiote.full_name
+    user      = data.iotauth_user_profile.demo["coiote"].user_name
+    domain    = data.iotauth_user_profile.demo["coiote"].coiote.domain
+    roles     = data.iotauth_user_profile.demo["coiote"].roles
+    active    = data.iotauth_user_profile.demo["coiote"].coiote.active
+    full_name = data.iotauth_user_profile.demo["coiote"].coiote.full_name
   }
 }
 
 output "bienport" {
   value = {
-    user          = data.iotauth_user_profile.bienport.user_name
-    organizations = [for o in data.iotauth_user_profile.bienport.bienport.organizations : "${o.name} (${o.id})"]
-    gateways      = [for r in data.iotauth_user_profile.bienport.bienport.resources : r.resource_name if r.resource_type == "Gateway"]
+    user          = data.iotauth_user_profile.demo["bienport"].user_name
+    organizations = [for o in data.iotauth_user_profile.demo["bienport"].bienport.organizations : "${o.name} (${o.id})"]
+    gateways      = [for r in data.iotauth_user_profile.demo["bienport"].bienport.resources : r.resource_name if r.resource_type == "Gateway"]
   }
 }

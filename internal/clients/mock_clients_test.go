@@ -16,6 +16,7 @@ import (
 
 	"github.com/iotauth/terraform-provider-iotauth/internal/clients"
 	"github.com/iotauth/terraform-provider-iotauth/internal/clients/mock"
+	"github.com/iotauth/terraform-provider-iotauth/internal/clients/mock/mocktest"
 	"github.com/iotauth/terraform-provider-iotauth/internal/clients/platform"
 )
 
@@ -23,20 +24,6 @@ import (
 // platforms (internal/clients/mock), the same servers the acceptance tests
 // and the demo use. The per-package tests use hand-written httptest servers;
 // these prove that the clients and the mock agree on every quirk.
-
-func startMockPlatforms(t *testing.T, edit ...func(*mock.Config)) *mock.Server {
-	t.Helper()
-	cfg := mock.DefaultConfig()
-	for _, e := range edit {
-		e(&cfg)
-	}
-	srv, err := mock.Start(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Close)
-	return srv
-}
 
 // fastSettings keep fault tests short: a 1 s timeout, two retries, and a
 // 2 s cap on one wait.
@@ -53,14 +40,16 @@ func newMockManager(t *testing.T, s clients.Settings) *clients.Manager {
 	return m
 }
 
-// newMockClockManager is newMockManager with a session cache that reads now.
-func newMockClockManager(t *testing.T, now func() time.Time) *clients.Manager {
+// newMockClockManager is newMockManager with a session cache that reads
+// the clock it returns.
+func newMockClockManager(t *testing.T) (*clients.Manager, *offsetClock) {
 	t.Helper()
-	m, err := clients.NewWithClock(fastSettings(), now)
+	clk := &offsetClock{}
+	m, err := clients.NewWithClock(fastSettings(), clk.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return m
+	return m, clk
 }
 
 // seedCreds are the credentials of a seeded account of platform p.
@@ -114,18 +103,30 @@ func expiresNear(t *testing.T, got, want time.Time) {
 	}
 }
 
-// seedSession logs in to platform p of srv as user, and checks that the
-// session holds the token the mock issued last.
-func seedSession(t *testing.T, m *clients.Manager, srv *mock.Server, p platform.Name, user, password string) *platform.Session {
+// seedSessions starts the mock platforms and, in a subtest per account
+// (named by its user name), logs in to platform p as each of accounts,
+// checks that the session holds the token the mock issued last, and runs
+// check on it. It returns the mock, for checks over all the logins.
+func seedSessions[A any](t *testing.T, p platform.Name, accounts []A, creds func(A) (user, password string),
+	check func(t *testing.T, srv *mock.Server, s *platform.Session, acct A),
+) *mock.Server {
 	t.Helper()
-	s, err := m.Session(t.Context(), platform.Credentials{Platform: p, BaseURL: srv.BaseURL(p), Username: user, Password: password})
-	if err != nil {
-		t.Fatal(err)
+	srv := mocktest.Start(t)
+	m := newMockManager(t, fastSettings())
+	for _, acct := range accounts {
+		user, password := creds(acct)
+		t.Run(user, func(t *testing.T) {
+			s, err := m.Session(t.Context(), platform.Credentials{Platform: p, BaseURL: srv.BaseURL(p), Username: user, Password: password})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s.Token != srv.LastToken(p) {
+				t.Error("the token is not the one the mock issued last")
+			}
+			check(t, srv, s, acct)
+		})
 	}
-	if s.Token != srv.LastToken(p) {
-		t.Error("the token is not the one the mock issued last")
-	}
-	return s
+	return srv
 }
 
 // sameStrings reports each name whose pair of got and want differ.
@@ -140,11 +141,9 @@ func sameStrings(t *testing.T, pairs map[string][2]string) {
 
 func TestMockMonogotoSeedFieldForField(t *testing.T) {
 	t.Parallel()
-	srv := startMockPlatforms(t)
-	m := newMockManager(t, fastSettings())
-	for _, acct := range []mock.MonogotoAccount{mock.SeedMonogotoDemo, mock.SeedMonogotoViewer} {
-		t.Run(acct.UserName, func(t *testing.T) {
-			s := seedSession(t, m, srv, "monogoto", acct.UserName, acct.Password)
+	seedSessions(t, "monogoto", []mock.MonogotoAccount{mock.SeedMonogotoDemo, mock.SeedMonogotoViewer},
+		func(a mock.MonogotoAccount) (string, string) { return a.UserName, a.Password },
+		func(t *testing.T, srv *mock.Server, s *platform.Session, acct mock.MonogotoAccount) {
 			if s.TokenType != "Bearer" {
 				t.Errorf("token type %q", s.TokenType)
 			}
@@ -188,12 +187,11 @@ func TestMockMonogotoSeedFieldForField(t *testing.T) {
 				t.Error("headers lack the apikey or the Authorization value")
 			}
 		})
-	}
 }
 
 func TestMockMonogotoOpaqueTokenHasNoExpiry(t *testing.T) {
 	t.Parallel()
-	srv := startMockPlatforms(t, func(c *mock.Config) { c.MonogotoOpaqueTokens = true })
+	srv := mocktest.Start(t, func(c *mock.Config) { c.MonogotoOpaqueTokens = true })
 	s, err := newMockManager(t, fastSettings()).Session(t.Context(), seedCreds(t, srv, "monogoto"))
 	if err != nil {
 		t.Fatal(err)
@@ -205,11 +203,9 @@ func TestMockMonogotoOpaqueTokenHasNoExpiry(t *testing.T) {
 
 func TestMockCoioteSeedFieldForField(t *testing.T) {
 	t.Parallel()
-	srv := startMockPlatforms(t)
-	m := newMockManager(t, fastSettings())
-	for _, acct := range []mock.CoioteAccount{mock.SeedCoioteOps, mock.SeedCoioteAdmin} {
-		t.Run(acct.Login, func(t *testing.T) {
-			s := seedSession(t, m, srv, "coiote", acct.Login, acct.Password)
+	srv := seedSessions(t, "coiote", []mock.CoioteAccount{mock.SeedCoioteOps, mock.SeedCoioteAdmin},
+		func(a mock.CoioteAccount) (string, string) { return a.Login, a.Password },
+		func(t *testing.T, srv *mock.Server, s *platform.Session, acct mock.CoioteAccount) {
 			// 201 Created with expires_in "300" (a string).
 			expiresNear(t, s.ExpiresAt, time.Now().Add(300*time.Second))
 			p := s.Profile
@@ -251,7 +247,6 @@ func TestMockCoioteSeedFieldForField(t *testing.T) {
 				t.Error("the password reached the session's printed form")
 			}
 		})
-	}
 	// The login containing `@` reached the users endpoint path-escaped.
 	found := false
 	for _, r := range srv.ReceivedRequests("coiote") {
@@ -266,7 +261,7 @@ func TestMockCoioteSeedFieldForField(t *testing.T) {
 
 func TestMockCoioteServiceAccount(t *testing.T) {
 	t.Parallel()
-	srv := startMockPlatforms(t)
+	srv := mocktest.Start(t)
 	s, err := newMockManager(t, fastSettings()).Session(t.Context(), platform.Credentials{
 		Platform: "coiote", BaseURL: srv.BaseURL("coiote"),
 		ClientID: mock.SeedCoioteClient.ClientID, ClientSecret: mock.SeedCoioteClient.ClientSecret,
@@ -291,11 +286,9 @@ func TestMockCoioteServiceAccount(t *testing.T) {
 
 func TestMockBienportSeedFieldForField(t *testing.T) {
 	t.Parallel()
-	srv := startMockPlatforms(t)
-	m := newMockManager(t, fastSettings())
-	for _, acct := range []mock.BienportAccount{mock.SeedBienportDemo, mock.SeedBienportPhone} {
-		t.Run(acct.ScreenName, func(t *testing.T) {
-			s := seedSession(t, m, srv, "bienport", acct.ScreenName, acct.Password)
+	seedSessions(t, "bienport", []mock.BienportAccount{mock.SeedBienportDemo, mock.SeedBienportPhone},
+		func(a mock.BienportAccount) (string, string) { return a.ScreenName, a.Password },
+		func(t *testing.T, srv *mock.Server, s *platform.Session, acct mock.BienportAccount) {
 			if s.MQTTUsername != acct.MQUser || !slices.Contains(srv.IssuedSecrets(), s.MQTTPassword) {
 				t.Error("the MQTT credentials are not the mock's")
 			}
@@ -350,12 +343,11 @@ func TestMockBienportSeedFieldForField(t *testing.T) {
 				t.Errorf("OrganizationId header = %q", s.Headers["OrganizationId"])
 			}
 		})
-	}
 }
 
 func TestMockBienportRememberMe(t *testing.T) {
 	t.Parallel()
-	srv := startMockPlatforms(t)
+	srv := mocktest.Start(t)
 	cr := seedCreds(t, srv, "bienport")
 	cr.Options = map[string]string{"remember_me": "true"}
 	s, err := newMockManager(t, fastSettings()).Session(t.Context(), cr)
@@ -433,7 +425,7 @@ func TestMockFaultsEveryPlatform(t *testing.T) {
 		for _, tc := range faultTable(other.URL) {
 			t.Run(string(p)+"/"+tc.name, func(t *testing.T) {
 				t.Parallel()
-				srv := startMockPlatforms(t)
+				srv := mocktest.Start(t)
 				f := tc.fault
 				f.Endpoint = mock.EndpointLogin
 				srv.SetFault(p, f)
@@ -485,60 +477,69 @@ func kindOf(err error) platform.Kind {
 	return platform.KindUnknown
 }
 
-func TestMockBadCredentialsNeverRetried(t *testing.T) {
-	t.Parallel()
-	srv := startMockPlatforms(t)
+// loginEachPlatform logs in to every platform of a fresh mock through one
+// Manager, in a subtest per platform, with its seeded credentials changed
+// by edit, and passes check what the login returned.
+func loginEachPlatform(t *testing.T, edit func(*platform.Credentials),
+	check func(t *testing.T, srv *mock.Server, m *clients.Manager, cr platform.Credentials, err error),
+) {
+	t.Helper()
+	srv := mocktest.Start(t)
 	m := newMockManager(t, fastSettings())
 	for _, info := range clients.Platforms() {
-		p := info.Name
-		cr := seedCreds(t, srv, p)
-		cr.Password = "wrong-password-for-test"
-		_, err := m.Session(t.Context(), cr)
-		if !platform.IsKind(err, platform.KindBadCredentials) {
-			t.Errorf("%s: %v, want invalid credentials", p, err)
-			continue
-		}
-		if n := srv.Count(p, mock.EndpointLogin); n != 1 {
-			t.Errorf("%s: %d login requests, want exactly 1", p, n)
-		}
-		if strings.Contains(err.Error(), cr.Password) {
-			t.Errorf("%s: the message holds the password", p)
-		}
-		noSecrets(t, srv, err.Error())
-		// A refused login is remembered: later calls send nothing and get
-		// the same error.
-		for range 3 {
-			_, again := m.Session(t.Context(), cr)
-			if again == nil || again.Error() != err.Error() {
-				t.Errorf("%s: a later call got %v, want %v", p, again, err)
-			}
-		}
-		if n := srv.Count(p, mock.EndpointLogin); n != 1 {
-			t.Errorf("%s: %d login requests after more calls, want 1 (a refused login is sent once)", p, n)
-		}
+		cr := seedCreds(t, srv, info.Name)
+		edit(&cr)
+		t.Run(string(info.Name), func(t *testing.T) {
+			_, err := m.Session(t.Context(), cr)
+			check(t, srv, m, cr, err)
+		})
 	}
+}
+
+func TestMockBadCredentialsNeverRetried(t *testing.T) {
+	t.Parallel()
+	loginEachPlatform(t, func(cr *platform.Credentials) { cr.Password = "wrong-password-for-test" },
+		func(t *testing.T, srv *mock.Server, m *clients.Manager, cr platform.Credentials, err error) {
+			p := cr.Platform
+			if !platform.IsKind(err, platform.KindBadCredentials) {
+				t.Fatalf("%v, want invalid credentials", err)
+			}
+			if n := srv.Count(p, mock.EndpointLogin); n != 1 {
+				t.Errorf("%d login requests, want exactly 1", n)
+			}
+			if strings.Contains(err.Error(), cr.Password) {
+				t.Error("the message holds the password")
+			}
+			noSecrets(t, srv, err.Error())
+			// A refused login is remembered: later calls send nothing and
+			// get the same error.
+			for range 3 {
+				_, again := m.Session(t.Context(), cr)
+				if again == nil || again.Error() != err.Error() {
+					t.Errorf("a later call got %v, want %v", again, err)
+				}
+			}
+			if n := srv.Count(p, mock.EndpointLogin); n != 1 {
+				t.Errorf("%d login requests after more calls, want 1 (a refused login is sent once)", n)
+			}
+		})
 }
 
 func TestMockWrongBaseURL(t *testing.T) {
 	t.Parallel()
-	srv := startMockPlatforms(t)
-	m := newMockManager(t, fastSettings())
-	for _, info := range clients.Platforms() {
-		p := info.Name
-		cr := seedCreds(t, srv, p)
-		cr.BaseURL += "/not-the-api"
-		_, err := m.Session(t.Context(), cr)
-		if !platform.IsKind(err, platform.KindNotFound) {
-			t.Errorf("%s: %v (kind %v), want endpoint not found", p, err, kindOf(err))
-		}
-	}
+	loginEachPlatform(t, func(cr *platform.Credentials) { cr.BaseURL += "/not-the-api" },
+		func(t *testing.T, _ *mock.Server, _ *clients.Manager, _ platform.Credentials, err error) {
+			if !platform.IsKind(err, platform.KindNotFound) {
+				t.Errorf("%v (kind %v), want endpoint not found", err, kindOf(err))
+			}
+		})
 }
 
 func TestMockCoioteProfile401(t *testing.T) {
 	t.Parallel()
 	t.Run("once: one fresh login, then success", func(t *testing.T) {
 		t.Parallel()
-		srv := startMockPlatforms(t)
+		srv := mocktest.Start(t)
 		srv.SetFault("coiote", mock.Fault{Endpoint: mock.EndpointProfile, Status: 401, Times: 1})
 		s, err := newMockManager(t, fastSettings()).Session(t.Context(), seedCreds(t, srv, "coiote"))
 		if err != nil {
@@ -550,7 +551,7 @@ func TestMockCoioteProfile401(t *testing.T) {
 	})
 	t.Run("always: a clear error after one fresh login", func(t *testing.T) {
 		t.Parallel()
-		srv := startMockPlatforms(t)
+		srv := mocktest.Start(t)
 		srv.SetFault("coiote", mock.Fault{Endpoint: mock.EndpointProfile, Status: 401})
 		_, err := newMockManager(t, fastSettings()).Session(t.Context(), seedCreds(t, srv, "coiote"))
 		if !platform.IsKind(err, platform.KindTokenRejected) || !strings.Contains(err.Error(), "two freshly issued tokens") {
@@ -565,7 +566,7 @@ func TestMockCoioteProfile401(t *testing.T) {
 
 func TestMockTLS(t *testing.T) {
 	t.Parallel()
-	srv := startMockPlatforms(t, func(c *mock.Config) { c.TLS = true })
+	srv := mocktest.Start(t, func(c *mock.Config) { c.TLS = true })
 	for _, info := range clients.Platforms() {
 		p := info.Name
 		_, err := newMockManager(t, fastSettings()).Session(t.Context(), seedCreds(t, srv, p))
@@ -587,7 +588,7 @@ func TestMockTLS(t *testing.T) {
 
 func TestMockRateLimitedLogins(t *testing.T) {
 	t.Parallel()
-	srv := startMockPlatforms(t)
+	srv := mocktest.Start(t)
 	srv.SetLoginRateLimit("bienport", 1, time.Minute)
 	cr := seedCreds(t, srv, "bienport")
 	// Two provider processes (two Managers) log in from the same address.
@@ -608,7 +609,7 @@ func TestMockRateLimitedLogins(t *testing.T) {
 // credentials share exactly one login per platform.
 func TestMockCacheHundredCallers(t *testing.T) {
 	t.Parallel()
-	srv := startMockPlatforms(t)
+	srv := mocktest.Start(t)
 	infos := clients.Platforms()
 	for _, info := range infos {
 		srv.SetFault(info.Name, mock.Fault{Endpoint: mock.EndpointLogin, Latency: 50 * time.Millisecond})
@@ -655,21 +656,19 @@ func TestMockCacheHundredCallers(t *testing.T) {
 // different passwords never share a session.
 func TestMockCacheRelogsNearExpiry(t *testing.T) {
 	t.Parallel()
-	srv := startMockPlatforms(t)
-	var offset atomic.Int64
-	now := func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }
-	m := newMockClockManager(t, now)
+	srv := mocktest.Start(t)
+	m, clk := newMockClockManager(t)
 	cr := seedCreds(t, srv, "coiote")
 	first, err := m.Session(t.Context(), cr)
 	if err != nil {
 		t.Fatal(err)
 	}
-	offset.Store(int64(200 * time.Second))
+	clk.Advance(200 * time.Second)
 	again, err := m.Session(t.Context(), cr)
 	if err != nil || again.Token != first.Token {
 		t.Fatalf("at +200 s the session was not reused (%v)", err)
 	}
-	offset.Store(int64(250 * time.Second))
+	clk.Advance(50 * time.Second)
 	fresh, err := m.Session(t.Context(), cr)
 	if err != nil || fresh.Token == first.Token {
 		t.Fatalf("at +250 s (inside the 60 s margin) no new login happened (%v)", err)
@@ -690,22 +689,20 @@ func TestMockCacheRelogsNearExpiry(t *testing.T) {
 // each refresh rotates the refresh token.
 func TestMockMonogotoV1RefreshRotation(t *testing.T) {
 	t.Parallel()
-	srv := startMockPlatforms(t)
-	var offset atomic.Int64
-	now := func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }
-	m := newMockClockManager(t, now)
+	srv := mocktest.Start(t)
+	m, clk := newMockClockManager(t)
 	cr := seedCreds(t, srv, "monogoto")
 	cr.Options = map[string]string{"api_version": "v1"}
 	s1, err := m.Session(t.Context(), cr)
 	if err != nil {
 		t.Fatal(err)
 	}
-	offset.Store(int64(4*time.Hour - 30*time.Second))
+	clk.Advance(4*time.Hour - 30*time.Second)
 	s2, err := m.Session(t.Context(), cr)
 	if err != nil {
 		t.Fatal(err)
 	}
-	offset.Store(int64(8*time.Hour - 60*time.Second))
+	clk.Advance(4*time.Hour - 30*time.Second) // 8 h - 60 s in all
 	s3, err := m.Session(t.Context(), cr)
 	if err != nil {
 		t.Fatal(err)
@@ -739,7 +736,7 @@ func TestMockUnreachable(t *testing.T) {
 // documents, so that the provider can turn them into its schema's values.
 func TestMockExtrasMatchDeclaredFields(t *testing.T) {
 	t.Parallel()
-	srv := startMockPlatforms(t)
+	srv := mocktest.Start(t)
 	m := newMockManager(t, fastSettings())
 	for _, info := range clients.Platforms() {
 		t.Run(string(info.Name), func(t *testing.T) {
@@ -801,7 +798,7 @@ func checkExtras(t *testing.T, fields []platform.Field, extras map[string]any) {
 // message does not repeat the value.
 func TestHeaderInjectionRefused(t *testing.T) {
 	t.Parallel()
-	srv := startMockPlatforms(t, func(c *mock.Config) {
+	srv := mocktest.Start(t, func(c *mock.Config) {
 		c.Monogoto[0].CustomerID = "cid_1\r\nX-Injected: yes"
 	})
 	acct := srv.Config().Monogoto[0]

@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"fmt"
 	"regexp"
 	"testing"
 	"time"
@@ -18,29 +19,44 @@ const bienportSeedToken = "eyJhbGciOiJIUzUxMiJ9.eyJzdWIiOiJ7XCJ1c2VyaWRcIjoyMDY0
 
 var functionVersionChecks = []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_8_0)}
 
-func TestFunctionJWTClaims_BienportSeed(t *testing.T) {
+// functionTest runs step as a unit test of the provider's functions
+// (Terraform 1.8 or later).
+func functionTest(t *testing.T, step resource.TestStep) {
+	t.Helper()
 	resource.UnitTest(t, resource.TestCase{
 		TerraformVersionChecks:   functionVersionChecks,
 		ProtoV6ProviderFactories: providerFactories(),
-		Steps: []resource.TestStep{{
-			Config: testConfig(`
-locals {
-  claims = provider::iotauth::jwt_claims("` + bienportSeedToken + `")
+		Steps:                    []resource.TestStep{step},
+	})
 }
-output "exp" { value = local.claims.exp }
-output "iat" { value = local.claims.iat }
-output "userid" { value = local.claims.sub.userid }
-output "screen_name" { value = local.claims.sub.screenName }
-output "remember_me" { value = local.claims.sub.rememberMe }
-`),
-			ConfigStateChecks: []statecheck.StateCheck{
-				statecheck.ExpectKnownOutputValue("exp", knownvalue.Int64Exact(1763916817)),
-				statecheck.ExpectKnownOutputValue("iat", knownvalue.Int64Exact(1756140817)),
-				statecheck.ExpectKnownOutputValue("userid", knownvalue.Int64Exact(20641)),
-				statecheck.ExpectKnownOutputValue("screen_name", knownvalue.StringExact("bienport.flexywatt")),
-				statecheck.ExpectKnownOutputValue("remember_me", knownvalue.Bool(true)),
-			},
-		}},
+
+// claimOutput is an output of testJWTClaims: its name, its value (an
+// expression of local.claims) and the value it must have.
+type claimOutput struct {
+	name, value string
+	want        knownvalue.Check
+}
+
+// testJWTClaims decodes token with jwt_claims into local.claims and checks
+// each output.
+func testJWTClaims(t *testing.T, token string, outputs []claimOutput) {
+	t.Helper()
+	config := "locals {\n  claims = provider::iotauth::jwt_claims(\"" + token + "\")\n}\n"
+	var checks []statecheck.StateCheck
+	for _, o := range outputs {
+		config += fmt.Sprintf("output %q { value = %s }\n", o.name, o.value)
+		checks = append(checks, statecheck.ExpectKnownOutputValue(o.name, o.want))
+	}
+	functionTest(t, resource.TestStep{Config: testConfig(config), ConfigStateChecks: checks})
+}
+
+func TestFunctionJWTClaims_BienportSeed(t *testing.T) {
+	testJWTClaims(t, bienportSeedToken, []claimOutput{
+		{"exp", "local.claims.exp", knownvalue.Int64Exact(1763916817)},
+		{"iat", "local.claims.iat", knownvalue.Int64Exact(1756140817)},
+		{"userid", "local.claims.sub.userid", knownvalue.Int64Exact(20641)},
+		{"screen_name", "local.claims.sub.screenName", knownvalue.StringExact("bienport.flexywatt")},
+		{"remember_me", "local.claims.sub.rememberMe", knownvalue.Bool(true)},
 	})
 }
 
@@ -59,36 +75,17 @@ func TestFunctionJWTClaims_Types(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resource.UnitTest(t, resource.TestCase{
-		TerraformVersionChecks:   functionVersionChecks,
-		ProtoV6ProviderFactories: providerFactories(),
-		Steps: []resource.TestStep{{
-			Config: testConfig(`
-locals {
-  claims = provider::iotauth::jwt_claims("` + signed + `")
-}
-output "sub" { value = local.claims.sub }
-output "exp" { value = local.claims.exp }
-output "aud" { value = local.claims.aud }
-output "ratio" { value = local.claims.ratio }
-output "ok" { value = local.claims.ok }
-output "none_is_null" { value = local.claims.none == null }
-output "obj_n" { value = local.claims.obj.n }
-output "obj_k" { value = local.claims.obj.k }
-`),
-			ConfigStateChecks: []statecheck.StateCheck{
-				statecheck.ExpectKnownOutputValue("sub", knownvalue.StringExact("plain-subject")),
-				statecheck.ExpectKnownOutputValue("exp", knownvalue.Int64Exact(1893456000)),
-				statecheck.ExpectKnownOutputValue("aud", knownvalue.ListExact([]knownvalue.Check{
-					knownvalue.StringExact("a"), knownvalue.StringExact("b"),
-				})),
-				statecheck.ExpectKnownOutputValue("ratio", knownvalue.Float64Exact(0.5)),
-				statecheck.ExpectKnownOutputValue("ok", knownvalue.Bool(false)),
-				statecheck.ExpectKnownOutputValue("none_is_null", knownvalue.Bool(true)),
-				statecheck.ExpectKnownOutputValue("obj_n", knownvalue.Int64Exact(12345678901234)),
-				statecheck.ExpectKnownOutputValue("obj_k", knownvalue.StringExact("v")),
-			},
-		}},
+	testJWTClaims(t, signed, []claimOutput{
+		{"sub", "local.claims.sub", knownvalue.StringExact("plain-subject")},
+		{"exp", "local.claims.exp", knownvalue.Int64Exact(1893456000)},
+		{"aud", "local.claims.aud", knownvalue.ListExact([]knownvalue.Check{
+			knownvalue.StringExact("a"), knownvalue.StringExact("b"),
+		})},
+		{"ratio", "local.claims.ratio", knownvalue.Float64Exact(0.5)},
+		{"ok", "local.claims.ok", knownvalue.Bool(false)},
+		{"none_is_null", "local.claims.none == null", knownvalue.Bool(true)},
+		{"obj_n", "local.claims.obj.n", knownvalue.Int64Exact(12345678901234)},
+		{"obj_k", "local.claims.obj.k", knownvalue.StringExact("v")},
 	})
 }
 
@@ -100,15 +97,9 @@ func TestFunctionJWTClaims_NotAJWT(t *testing.T) {
 		"payload not b64": `eyJhbGciOiJIUzI1NiJ9.@@@.sig`,
 	} {
 		t.Run(name, func(t *testing.T) {
-			resource.UnitTest(t, resource.TestCase{
-				TerraformVersionChecks:   functionVersionChecks,
-				ProtoV6ProviderFactories: providerFactories(),
-				Steps: []resource.TestStep{{
-					Config: testConfig(`
-output "x" { value = provider::iotauth::jwt_claims("` + arg + `") }
-`),
-					ExpectError: regexp.MustCompile(`not a JSON Web Token with a\s+JSON\s+object\s+as\s+its\s+payload`),
-				}},
+			functionTest(t, resource.TestStep{
+				Config:      testConfig(`output "x" { value = provider::iotauth::jwt_claims("` + arg + `") }`),
+				ExpectError: regexp.MustCompile(`not a JSON Web Token with a\s+JSON\s+object\s+as\s+its\s+payload`),
 			})
 		})
 	}

@@ -23,6 +23,7 @@ import (
 
 	"github.com/iotauth/terraform-provider-iotauth/internal/clients"
 	"github.com/iotauth/terraform-provider-iotauth/internal/clients/mock"
+	"github.com/iotauth/terraform-provider-iotauth/internal/clients/mock/mocktest"
 	"github.com/iotauth/terraform-provider-iotauth/internal/clients/platform"
 )
 
@@ -89,16 +90,7 @@ func testConfig(body string) string {
 // ends. Options edit the default configuration (the seeded accounts).
 func startMock(t *testing.T, opts ...func(*mock.Config)) *mock.Server {
 	t.Helper()
-	cfg := mock.DefaultConfig()
-	for _, o := range opts {
-		o(&cfg)
-	}
-	srv, err := mock.Start(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Close)
-	return srv
+	return mocktest.Start(t, opts...)
 }
 
 // mockProvider is a provider block with the three platforms of srv, signed

@@ -7,6 +7,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"fmt"
 	"math/big"
 	"strings"
 	"testing"
@@ -38,6 +39,18 @@ func testCertPEM(t *testing.T) string {
 	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
 }
 
+// wantProblem checks a check function's answer got: want "" means valid,
+// anything else a substring of the problem. call names the call.
+func wantProblem(t *testing.T, call, got, want string) {
+	t.Helper()
+	if want == "" && got != "" {
+		t.Errorf("%s = %q, want valid", call, got)
+	}
+	if want != "" && !strings.Contains(got, want) {
+		t.Errorf("%s = %q, want it to contain %q", call, got, want)
+	}
+}
+
 func TestCheckBaseURL(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
@@ -67,12 +80,7 @@ func TestCheckBaseURL(t *testing.T) {
 	}
 	for _, c := range cases {
 		got := checkBaseURL(c.in)
-		if c.want == "" && got != "" {
-			t.Errorf("checkBaseURL(%q) = %q, want valid", c.in, got)
-		}
-		if c.want != "" && !strings.Contains(got, c.want) {
-			t.Errorf("checkBaseURL(%q) = %q, want it to contain %q", c.in, got, c.want)
-		}
+		wantProblem(t, fmt.Sprintf("checkBaseURL(%q)", c.in), got, c.want)
 		if strings.Contains(c.in, "secret") && strings.Contains(got, "secret") {
 			t.Errorf("checkBaseURL(%q) repeats the user-info: %q", c.in, got)
 		}
@@ -100,13 +108,7 @@ func TestCheckDuration(t *testing.T) {
 		{"25h", time.Minute, 24 * time.Hour, "must be a duration between 1m and 24h"},
 	}
 	for _, c := range cases {
-		got := checkDuration(c.in, c.lo, c.hi)
-		if c.want == "" && got != "" {
-			t.Errorf("checkDuration(%q) = %q, want valid", c.in, got)
-		}
-		if c.want != "" && !strings.Contains(got, c.want) {
-			t.Errorf("checkDuration(%q) = %q, want it to contain %q", c.in, got, c.want)
-		}
+		wantProblem(t, fmt.Sprintf("checkDuration(%q)", c.in), checkDuration(c.in, c.lo, c.hi), c.want)
 	}
 }
 
@@ -124,13 +126,7 @@ func TestCheckPEMCertificate(t *testing.T) {
 		{"garbage certificate", "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", "not a valid X.509 certificate"},
 	}
 	for _, c := range cases {
-		got := checkPEMCertificate(c.in)
-		if c.want == "" && got != "" {
-			t.Errorf("%s: got %q, want valid", c.name, got)
-		}
-		if c.want != "" && !strings.Contains(got, c.want) {
-			t.Errorf("%s: got %q, want it to contain %q", c.name, got, c.want)
-		}
+		wantProblem(t, "checkPEMCertificate of "+c.name, checkPEMCertificate(c.in), c.want)
 	}
 }
 

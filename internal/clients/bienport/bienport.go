@@ -92,21 +92,16 @@ func (Platform) Login(ctx context.Context, c *httpx.Client, cr platform.Credenti
 	if err != nil {
 		return nil, err
 	}
-	err = resp.Check(httpx.Expect{
+	s, err := resp.Session(httpx.Expect{
 		Path: loginPath,
 		// BienPort documents 401 (an AuthorizationException) for a wrong
 		// user name or password.
 		Refused:  func(status int) bool { return status == http.StatusUnauthorized },
 		NotFound: "BienPort's base URL ends in /api",
-	})
+	}, base, decodeLogin)
 	if err != nil {
 		return nil, err
 	}
-	s, err := decodeLogin(resp.Body, resp.Header.Get("Content-Type"), time.Now().UTC())
-	if err != nil {
-		return nil, err
-	}
-	s.BaseURL = base
 	s.Username = cmp.Or(s.Username, cr.Username)
 	return s, nil
 }

@@ -179,14 +179,7 @@ func TestLoginRequestShape(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Login: %v", err)
 			}
-			got := f.Requests()
-			if len(got) != 1 || got[0].Line != "POST /api/auth/login" || got[0].ContentType != "application/json" {
-				t.Errorf("requests %+v", got)
-			}
-			want := map[string]any{"screenName": testUser, "password": testPassword, "rememberMe": remember}
-			if !reflect.DeepEqual(got[0].JSON, want) {
-				t.Errorf("body = %v, want exactly %v", got[0].JSON, want)
-			}
+			f.WantJSONPost(t, "/api/auth/login", map[string]any{"screenName": testUser, "password": testPassword, "rememberMe": remember})
 			if s.BaseURL != srv+"/api" || s.Token != seedToken || s.Username != "bienport.demo" || !s.ExpiresAt.Equal(seedExpiry) {
 				t.Errorf("session %s base %q", s, s.BaseURL)
 			}

@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -112,6 +113,20 @@ func (r *Recorder) Count() int {
 	return len(r.received)
 }
 
+// WantJSONPost fails the test unless the recorder has received exactly one
+// request: a POST of JSON to path whose body is exactly want.
+func (r *Recorder) WantJSONPost(tb testing.TB, path string, want map[string]any) {
+	tb.Helper()
+	got := r.Requests()
+	if len(got) != 1 || got[0].Line != "POST "+path || got[0].ContentType != "application/json" {
+		tb.Errorf("requests = %+v, want one JSON POST to %s", got, path)
+		return
+	}
+	if !reflect.DeepEqual(got[0].JSON, want) {
+		tb.Errorf("request body = %v, want exactly %v", got[0].JSON, want)
+	}
+}
+
 // Serve starts a Recorder answering status, body and header; the server
 // closes when the test ends.
 func Serve(tb testing.TB, status int, body string, header http.Header) (*Recorder, *httptest.Server) {
@@ -159,6 +174,28 @@ func DecodeFailed(tb testing.TB, body []byte, decode func([]byte) error, returne
 	if v := Echoed(body, decode); v != "" {
 		tb.Fatalf("message %q echoes %q from the body", e.Error(), v)
 	}
+}
+
+// FuzzDecode fuzzes decode, a platform's decoder of an answer's body: the
+// corpus starts with the testdata fixtures and the seeds; every failure
+// must pass DecodeFailed, and check checks every success.
+func FuzzDecode[T any](f *testing.F, fixtures, seeds []string, decode func(body []byte) (*T, error), check func(t *testing.T, body []byte, v *T)) {
+	f.Helper()
+	for _, name := range fixtures {
+		f.Add(ReadFixture(f, name))
+	}
+	for _, s := range seeds {
+		f.Add([]byte(s))
+	}
+	decodeErr := func(b []byte) error { _, err := decode(b); return err }
+	f.Fuzz(func(t *testing.T, body []byte) {
+		v, err := decode(body)
+		if err != nil {
+			DecodeFailed(t, body, decodeErr, v != nil, err)
+			return
+		}
+		check(t, body, v)
+	})
 }
 
 // WantError fails the test unless err is a *platform.Error of kind with

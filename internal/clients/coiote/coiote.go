@@ -148,7 +148,7 @@ func tokenRequest(ctx context.Context, c *httpx.Client, base, path string, form 
 	if err != nil {
 		return nil, err
 	}
-	err = resp.Check(httpx.Expect{
+	return resp.Session(httpx.Expect{
 		Path: path,
 		// Vendor SDKs expect 201; the IAM (Keycloak) endpoint answers 200.
 		OK: []int{http.StatusCreated, http.StatusOK},
@@ -156,16 +156,7 @@ func tokenRequest(ctx context.Context, c *httpx.Client, base, path string, form 
 		// missing endpoint is a refused login, never sent again.
 		Refused:     func(status int) bool { return status >= 400 && status < 500 && status != http.StatusNotFound },
 		Credentials: what,
-	})
-	if err != nil {
-		return nil, err
-	}
-	s, err := decodeToken(resp.Body, resp.Header.Get("Content-Type"), time.Now().UTC())
-	if err != nil {
-		return nil, err
-	}
-	s.BaseURL = base
-	return s, nil
+	}, base, decodeToken)
 }
 
 type tokenResponse struct {

@@ -9,26 +9,18 @@ import (
 	"time"
 
 	"github.com/iotauth/terraform-provider-iotauth/internal/clients/clienttest"
+	"github.com/iotauth/terraform-provider-iotauth/internal/clients/platform"
 )
 
 func FuzzDecodeToken(f *testing.F) {
-	f.Add(clienttest.ReadFixture(f, "seed002_token.json"))
-	for _, s := range []string{
+	now := time.Date(2025, 11, 23, 16, 53, 37, 0, time.UTC)
+	clienttest.FuzzDecode(f, []string{"seed002_token.json"}, []string{
 		`{"access_token":"your_access_token","token_type":"Bearer","expires_in":"number_of_seconds"}`,
 		`{"access_token":"a","expires_in":300}`, `{"access_token":"a","expires_in":"3e2"}`,
 		`{"access_token":"a","expires_in":"-0"}`, `{"access_token":"a","expires_in":"9223372036854775807"}`,
 		`{"access_token":"a","expires_in":"1\"}`, `{"access_token":"eyJhbGciOiJub25lIn0.eyJleHAiOjE3NjM5MTY4MTd9."}`,
 		`{"access_token":null}`, `{"error":"invalid_grant"}`, ``, `{}`, `[]`, `null`, `<html>`,
-	} {
-		f.Add([]byte(s))
-	}
-	now := time.Date(2025, 11, 23, 16, 53, 37, 0, time.UTC)
-	f.Fuzz(func(t *testing.T, body []byte) {
-		s, err := decodeToken(body, "application/json", now)
-		if err != nil {
-			clienttest.DecodeFailed(t, body, func(b []byte) error { _, err := decodeToken(b, "", now); return err }, s != nil, err)
-			return
-		}
+	}, func(b []byte) (*platform.Session, error) { return decodeToken(b, "application/json", now) }, func(t *testing.T, _ []byte, s *platform.Session) {
 		if s.Token == "" || s.Token != strings.TrimSpace(s.Token) || s.TokenType == "" || s.Platform != "coiote" {
 			t.Fatalf("session token %q type %q platform %q", s.Token, s.TokenType, s.Platform)
 		}
@@ -45,21 +37,12 @@ func FuzzDecodeToken(f *testing.F) {
 }
 
 func FuzzDecodeUser(f *testing.F) {
-	f.Add(clienttest.ReadFixture(f, "user.json"))
-	for _, s := range []string{
+	clienttest.FuzzDecode(f, []string{"user.json"}, []string{
 		`{"login":"ops@acme.example","password":"hunter2hunter2"}`,
 		`{"login":"a","properties":{"password":"in-properties-123"},"roles":["r"],"permissions":["p","p"]}`,
 		`{"login":"x","userId":1e400}`, `{"login":"x","securityPolicyId":{"a":1}}`,
 		`{"login":null}`, `{"Login":"case"}`, ``, `{}`, `[]`, `null`, `<html>`,
-	} {
-		f.Add([]byte(s))
-	}
-	f.Fuzz(func(t *testing.T, body []byte) {
-		p, err := decodeUser(body, "application/json")
-		if err != nil {
-			clienttest.DecodeFailed(t, body, func(b []byte) error { _, err := decodeUser(b, ""); return err }, p != nil, err)
-			return
-		}
+	}, func(b []byte) (*platform.Profile, error) { return decodeUser(b, "application/json") }, func(t *testing.T, body []byte, p *platform.Profile) {
 		if p.UserName == "" || p.Extras["login"] != p.UserName || len(p.Extras) != len(info.ProfileFields) || p.Permissions == nil {
 			t.Fatalf("profile = %+v", p)
 		}

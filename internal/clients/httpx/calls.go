@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"time"
 
 	"github.com/iotauth/terraform-provider-iotauth/internal/clients/platform"
 )
@@ -100,4 +101,24 @@ func (r *Response) Check(x Expect) error {
 // number of attempts it took.
 func (r *Response) Error(k platform.Kind, detail string) *platform.Error {
 	return &platform.Error{Kind: k, Status: r.Status, Attempts: r.Attempts, Detail: detail}
+}
+
+// SessionDecoder decodes a login answer's body into a session; contentType
+// is the answer's Content-Type and now the time it was received (UTC).
+type SessionDecoder func(body []byte, contentType string, now time.Time) (*platform.Session, error)
+
+// Session is the session a login answer holds: the answer's status is
+// checked against x (see Check), its body decoded with decode, and the
+// session's BaseURL set to base. What else the session needs (its user
+// name, say) is the platform's to add.
+func (r *Response) Session(x Expect, base string, decode SessionDecoder) (*platform.Session, error) {
+	if err := r.Check(x); err != nil {
+		return nil, err
+	}
+	s, err := decode(r.Body, r.Header.Get("Content-Type"), time.Now().UTC())
+	if err != nil {
+		return nil, err
+	}
+	s.BaseURL = base
+	return s, nil
 }

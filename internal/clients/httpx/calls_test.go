@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/iotauth/terraform-provider-iotauth/internal/clients/clienttest"
 	"github.com/iotauth/terraform-provider-iotauth/internal/clients/httpx"
@@ -85,5 +86,31 @@ func TestCheck(t *testing.T) {
 				t.Errorf("Detail = %q, want %q", e.Detail, tc.detail)
 			}
 		})
+	}
+}
+
+func TestSession(t *testing.T) {
+	calls := 0
+	decode := func(body []byte, contentType string, now time.Time) (*platform.Session, error) {
+		calls++
+		if string(body) != "{}" {
+			return nil, platform.Malformed("", "not {}")
+		}
+		return &platform.Session{Token: contentType, ObtainedAt: now}, nil
+	}
+	answer := func(status int, body string) *httpx.Response {
+		return &httpx.Response{Status: status, Attempts: 1, Header: http.Header{"Content-Type": {"application/json"}}, Body: []byte(body)}
+	}
+	refused := httpx.Expect{Refused: func(int) bool { return true }}
+
+	s, err := answer(200, "{}").Session(refused, "https://p.example", decode)
+	if err != nil || s.BaseURL != "https://p.example" || s.Token != "application/json" || time.Since(s.ObtainedAt) > time.Minute || s.ObtainedAt.Location() != time.UTC {
+		t.Fatalf("Session = %+v, %v", s, err)
+	}
+	if _, err := answer(200, "[]").Session(refused, "", decode); !platform.IsKind(err, platform.KindMalformed) {
+		t.Errorf("a decoder's error: %v", err)
+	}
+	if _, err := answer(401, "{}").Session(refused, "", decode); !platform.IsKind(err, platform.KindBadCredentials) || calls != 2 {
+		t.Errorf("a refused answer: %v, decoded %d times (want 2: it is not decoded)", err, calls)
 	}
 }

@@ -25,12 +25,8 @@ func (bienportMock) info() platformInfo {
 func (bienportMock) section(c *Config) configSection { return &c.BienportConfig }
 
 func (bienportMock) start(s *Server) handlers {
-	m := &bienportServer{s: s, cfg: &s.cfg.BienportConfig, accounts: map[string]*BienportAccount{}}
-	for i := range m.cfg.Bienport {
-		a := &m.cfg.Bienport[i]
-		m.accounts[a.ScreenName] = a
-	}
-	return m
+	cfg := &s.cfg.BienportConfig
+	return &bienportServer{s: s, cfg: cfg, accounts: byKey(cfg.Bienport, func(a *BienportAccount) string { return a.ScreenName })}
 }
 
 // BienPort's token lifetimes: 3 hours, or 90 days with rememberMe (the

@@ -29,17 +29,14 @@ func (coioteMock) info() platformInfo {
 func (coioteMock) section(c *Config) configSection { return &c.CoioteConfig }
 
 func (coioteMock) start(s *Server) handlers {
+	cfg := &s.cfg.CoioteConfig
 	m := &coioteServer{
-		s: s, cfg: &s.cfg.CoioteConfig,
-		accounts: map[string]*CoioteAccount{}, clients: map[string]*CoioteClient{}, realms: map[string]bool{},
+		s: s, cfg: cfg,
+		accounts: byKey(cfg.Coiote, func(a *CoioteAccount) string { return a.Login }),
+		clients:  byKey(cfg.CoioteClients, func(c *CoioteClient) string { return c.Realm + "\x00" + c.ClientID }),
+		realms:   map[string]bool{},
 	}
-	for i := range m.cfg.Coiote {
-		a := &m.cfg.Coiote[i]
-		m.accounts[a.Login] = a
-	}
-	for i := range m.cfg.CoioteClients {
-		c := &m.cfg.CoioteClients[i]
-		m.clients[c.Realm+"\x00"+c.ClientID] = c
+	for _, c := range cfg.CoioteClients {
 		m.realms[c.Realm] = true
 	}
 	return m

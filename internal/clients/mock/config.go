@@ -334,6 +334,16 @@ func collect[T any](list []T, field func(T) string) []string {
 	return out
 }
 
+// byKey indexes list by key, pointing into list: the started platforms'
+// account lookups, over the server's own copy of the configuration.
+func byKey[T any](list []T, key func(*T) string) map[string]*T {
+	out := make(map[string]*T, len(list))
+	for i := range list {
+		out[key(&list[i])] = &list[i]
+	}
+	return out
+}
+
 // deepCopy copies v through JSON. The account types are plain structs,
 // maps and slices whose every field has a JSON key, so the copy is
 // faithful.

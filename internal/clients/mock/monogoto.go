@@ -31,11 +31,8 @@ func (monogotoMock) info() platformInfo {
 func (monogotoMock) section(c *Config) configSection { return &c.MonogotoConfig }
 
 func (monogotoMock) start(s *Server) handlers {
-	m := &monogotoServer{s: s, cfg: &s.cfg.MonogotoConfig, accounts: map[string]*MonogotoAccount{}}
-	for i := range m.cfg.Monogoto {
-		a := &m.cfg.Monogoto[i]
-		m.accounts[a.UserName] = a
-	}
+	cfg := &s.cfg.MonogotoConfig
+	m := &monogotoServer{s: s, cfg: cfg, accounts: byKey(cfg.Monogoto, func(a *MonogotoAccount) string { return a.UserName })}
 	m.v1Limit.set(m.cfg.MonogotoV1RateLimit, m.cfg.MonogotoV1RateWindow)
 	return m
 }

@@ -87,22 +87,17 @@ func (Platform) Login(ctx context.Context, c *httpx.Client, cr platform.Credenti
 	if err != nil {
 		return nil, err
 	}
-	err = resp.Check(httpx.Expect{Path: loginPath, Refused: func(status int) bool {
+	s, err := resp.Session(httpx.Expect{Path: loginPath, Refused: func(status int) bool {
 		// The seed documents a refused login as a 404 whose body,
 		// `{ Access denied }`, is not JSON; a 404 without those words is a
 		// missing endpoint, most likely a wrong base_url. 401 and 403 are
 		// what other clients in the wild see.
 		return status == 401 || status == 403 ||
 			(status == 404 && bytes.Contains(bytes.ToLower(resp.Body), []byte("access denied")))
-	}})
+	}}, base, decodeLogin)
 	if err != nil {
 		return nil, err
 	}
-	s, err := decodeLogin(resp.Body, resp.Header.Get("Content-Type"), time.Now().UTC())
-	if err != nil {
-		return nil, err
-	}
-	s.BaseURL = base
 	s.Username = cmp.Or(s.Username, cr.Username)
 	return s, nil
 }
