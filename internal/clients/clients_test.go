@@ -141,12 +141,14 @@ func TestCheckBackstop(t *testing.T) {
 		title  string
 		detail string
 	}{
-		{"unknown platform", func(c *platform.Credentials) { c.Platform = "thingsboard" }, "", "unknown platform thingsboard"},
+		{"unknown platform", func(c *platform.Credentials) { c.Platform = "acme" }, "", "unknown platform acme"},
 		{"empty platform", func(c *platform.Credentials) { c.Platform = "" }, "", "unknown platform "},
 		{"no user name", func(c *platform.Credentials) { c.Username = " " }, "Monogoto", "no user name"},
 		{"no password", func(c *platform.Credentials) { c.Password = "" }, "Monogoto", "no password"},
 		{"client ID on Monogoto", func(c *platform.Credentials) { c.ClientID, c.ClientSecret = "svc", "s" }, "Monogoto",
 			"this platform does not accept client credentials"},
+		{"API key on Monogoto", func(c *platform.Credentials) { c.APIKey = testPassword }, "Monogoto",
+			"this platform does not accept API keys"},
 		{"client ID without secret", func(c *platform.Credentials) {
 			c.Platform, c.ClientID, c.Username, c.Password = "coiote", "svc", "", ""
 		}, "Coiote IoT DM", "a client ID needs a client secret, and a client secret a client ID"},

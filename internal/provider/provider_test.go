@@ -154,7 +154,10 @@ func iotauthEnv() []string {
 	for _, info := range clients.Platforms() {
 		names := []string{"base_url"}
 		for _, k := range info.Credentials {
-			names = append(names, credentialAttrs[k].principal, credentialAttrs[k].secret)
+			if ca := credentialAttrs[k]; ca.principal != "" {
+				names = append(names, ca.principal)
+			}
+			names = append(names, credentialAttrs[k].secret)
 		}
 		for _, st := range info.Settings {
 			names = append(names, st.Name)
