@@ -66,18 +66,11 @@ func newMockClockManager(t *testing.T, now func() time.Time) *clients.Manager {
 // seedCreds are the credentials of a seeded account of platform p.
 func seedCreds(t *testing.T, srv *mock.Server, p platform.Name) platform.Credentials {
 	t.Helper()
-	cr := platform.Credentials{Platform: p, BaseURL: srv.BaseURL(p)}
-	switch p {
-	case "monogoto":
-		cr.Username, cr.Password = mock.SeedMonogotoDemo.UserName, mock.SeedMonogotoDemoPassword
-	case "coiote":
-		cr.Username, cr.Password = mock.SeedCoioteOps.Login, mock.SeedCoioteOpsPassword
-	case "bienport":
-		cr.Username, cr.Password = mock.SeedBienportDemo.ScreenName, mock.SeedBienportDemoPassword
-	default:
-		t.Fatalf("no seeded account for %s: add one here", p)
+	l, ok := mock.DemoLogin(p)
+	if !ok {
+		t.Fatalf("the mock has no platform %s", p)
 	}
-	return cr
+	return platform.Credentials{Platform: p, BaseURL: srv.BaseURL(p), Username: l.User, Password: l.Password}
 }
 
 // extra returns the profile extra called name as a T, failing the test

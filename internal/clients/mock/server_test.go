@@ -73,6 +73,17 @@ func TestRegistry(t *testing.T) {
 	if cfg.AccountNames("nope") != nil {
 		t.Error("AccountNames of an unknown platform")
 	}
+	// Every platform has a default account, one of its seeded ones.
+	def := DefaultConfig()
+	for _, p := range Platforms() {
+		l, ok := DemoLogin(p)
+		if !ok || !contains(def.AccountNames(p), l.User) || !contains(def.secrets(), l.Password) {
+			t.Errorf("%s: DemoLogin() = %q, %v: not a seeded account", p, l.User, ok)
+		}
+	}
+	if _, ok := DemoLogin("nope"); ok {
+		t.Error("DemoLogin of an unknown platform")
+	}
 }
 
 func TestBaseURLs(t *testing.T) {
