@@ -54,8 +54,8 @@ func (d *userProfileDataSource) Schema(_ context.Context, _ datasource.SchemaReq
 			MarkdownDescription: "The platform whose profile to read: " + quotedList(platformNames()) + ".",
 			Validators:          []validator.String{stringvalidator.OneOf(platformNames()...)},
 		},
-		"id":          str("`<platform>/<user ID>` (the user name when the platform returns no ID)."),
-		"user_id":     str("The platform's ID of the user; null when it returns none."),
+		"id":      str("`<platform>/<user ID>` (the user name when the platform returns no ID)."),
+		"user_id": str("The platform's ID of the user; null when it returns none."),
 		"user_name": str("The user name, as the platform knows the user (for example Monogoto's e-mail " +
 			"address, Coiote's login or BienPort's screen name)."),
 		"email": str("The user's e-mail address; null when the platform returns none."),
