@@ -15,6 +15,7 @@ import (
 	"github.com/iotauth/terraform-provider-iotauth/internal/clients/httpx"
 	"github.com/iotauth/terraform-provider-iotauth/internal/clients/monogoto"
 	"github.com/iotauth/terraform-provider-iotauth/internal/clients/platform"
+	"github.com/iotauth/terraform-provider-iotauth/internal/clients/thingsboard"
 	"github.com/iotauth/terraform-provider-iotauth/internal/clients/wire"
 )
 
@@ -43,6 +44,7 @@ var registry = []Platform{
 	monogoto.Platform{},
 	coiote.Platform{},
 	bienport.Platform{},
+	thingsboard.Platform{},
 }
 
 // Platforms lists what every registered platform declares.

@@ -13,7 +13,7 @@ import (
 // platform's mock means its file, one line here and its section embedded
 // in Config (embedded so that its settings stay typed Config fields with a
 // flat JSON form).
-var registry = []platformMock{monogotoMock{}, coioteMock{}, bienportMock{}}
+var registry = []platformMock{monogotoMock{}, coioteMock{}, bienportMock{}, thingsboardMock{}}
 
 // platformMock is one mock platform.
 type platformMock interface {
