@@ -211,6 +211,20 @@ func validationCases() []validationCase {
 			errDiag("client_id", "Missing attribute", "Attribute client_secret is set, so client_id must be set too.")),
 		token("username and client_id", map[string]any{"platform": "coiote", "username": "ops", "password": "p", "client_id": "svc", "client_secret": "s"},
 			badCombination("username", `Attribute "client_id" cannot be specified when "username" is specified`)),
+		// api_key: a kind without a principal. Its errors go on platform or
+		// on the attribute it conflicts with, never on the line holding the
+		// key (a blank value is not a secret).
+		token("api_key on monogoto", map[string]any{"platform": "monogoto", "api_key": "k-1234"},
+			notSupported("platform", `Attribute api_key is not accepted by Monogoto (platform = "monogoto"); it is accepted by ThingsBoard.`)),
+		token("username and api_key", map[string]any{"platform": "thingsboard", "username": "u", "password": "p", "api_key": "k-1234"},
+			badCombination("username", `Attribute "api_key" cannot be specified when "username" is specified`)),
+		token("client_id and api_key", map[string]any{"platform": "coiote", "client_id": "svc", "client_secret": "s", "api_key": "k-1234"},
+			badCombination("client_id", `Attribute "api_key" cannot be specified when "client_id" is specified`),
+			notSupported("platform", `Attribute api_key is not accepted by Coiote IoT DM (platform = "coiote"); it is accepted by ThingsBoard.`)),
+		token("blank api_key", map[string]any{"platform": "thingsboard", "api_key": " "},
+			badValue("api_key", "Attribute api_key must not be only white space.")),
+		prov("empty api_key", nested("thingsboard", map[string]any{"api_key": ""}),
+			badValue("thingsboard.api_key", "Attribute thingsboard.api_key must not be empty.")),
 		token("remember_me on coiote", map[string]any{"platform": "coiote", "remember_me": true},
 			notSupported("remember_me", `Attribute remember_me is not a setting of Coiote IoT DM (platform = "coiote").`)),
 		token("remember_me on monogoto", map[string]any{"platform": "monogoto", "remember_me": false},
