@@ -172,8 +172,8 @@ func (r *tokenEphemeralResource) Schema(_ context.Context, _ ephemeral.SchemaReq
 		"api_key": schema.StringAttribute{
 			Optional:  true,
 			Sensitive: true,
-			MarkdownDescription: onlyFor(platform.APIKey, "Uses this API key instead of the provider's credentials: "+
-				"nothing is sent to log in, and the key itself is the result's `token`. Sensitive; ephemeral values "+
+			MarkdownDescription: onlyFor(platform.APIKey, "Uses this API key instead of the provider's credentials. "+
+				"Nothing is sent to log in, and the key itself is the result's `token`. Sensitive; ephemeral values "+
 				"(such as `ephemeral` variables) are accepted. Default: the provider's setting."),
 			Validators: []validator.String{notBlank()},
 		},
