@@ -1,6 +1,6 @@
 # The configuration `make demo` applies against the built-in mock platforms
 # (scripts/demo.sh starts them and sets the IOTAUTH_* variables). It logs in
-# to all three platforms, uses each token against the platform's authorized
+# to every platform, uses each token against the platform's authorized
 # endpoint from a provisioner, and outputs only non-secret facts.
 terraform {
   required_version = ">= 1.10"
@@ -23,6 +23,10 @@ variable "bienport_url" {
   type = string
 }
 
+variable "thingsboard_url" {
+  type = string
+}
+
 variable "out_dir" {
   description = "Where each provisioner writes the HTTP status its token earned."
   type        = string
@@ -31,9 +35,10 @@ variable "out_dir" {
 # User names and passwords come from IOTAUTH_<PLATFORM>_USERNAME and
 # IOTAUTH_<PLATFORM>_PASSWORD.
 provider "iotauth" {
-  monogoto = { base_url = var.monogoto_url }
-  coiote   = { base_url = var.coiote_url }
-  bienport = { base_url = var.bienport_url }
+  monogoto    = { base_url = var.monogoto_url }
+  coiote      = { base_url = var.coiote_url }
+  bienport    = { base_url = var.bienport_url }
+  thingsboard = { base_url = var.thingsboard_url }
 }
 
 ephemeral "iotauth_token" "monogoto" {
@@ -48,6 +53,10 @@ ephemeral "iotauth_token" "bienport" {
   platform = "bienport"
 }
 
+ephemeral "iotauth_token" "thingsboard" {
+  platform = "thingsboard"
+}
+
 data "iotauth_user_profile" "monogoto" {
   platform = "monogoto"
 }
@@ -58,6 +67,10 @@ data "iotauth_user_profile" "coiote" {
 
 data "iotauth_user_profile" "bienport" {
   platform = "bienport"
+}
+
+data "iotauth_user_profile" "thingsboard" {
+  platform = "thingsboard"
 }
 
 # Each provisioner calls the platform with the token and records only the
@@ -105,6 +118,20 @@ resource "terraform_data" "bienport_screen_name" {
   }
 }
 
+# ThingsBoard takes the token in X-Authorization, not Authorization.
+resource "terraform_data" "thingsboard_user" {
+  triggers_replace = [timestamp()]
+  provisioner "local-exec" {
+    command = "curl -fsS -o /dev/null -w '%%{http_code}' -H \"X-Authorization: $AUTH\" \"$URL/api/auth/user\" > \"$OUT/thingsboard.status\" && printf '%s' \"$EXPIRES\" > \"$OUT/thingsboard.expires\""
+    environment = {
+      AUTH    = ephemeral.iotauth_token.thingsboard.headers["X-Authorization"]
+      EXPIRES = coalesce(ephemeral.iotauth_token.thingsboard.expires_at, "unknown")
+      URL     = var.thingsboard_url
+      OUT     = var.out_dir
+    }
+  }
+}
+
 output "monogoto" {
   value = {
     user                = data.iotauth_user_profile.monogoto.user_name
@@ -130,5 +157,14 @@ output "bienport" {
     user          = data.iotauth_user_profile.bienport.user_name
     organizations = [for o in data.iotauth_user_profile.bienport.bienport.organizations : "${o.name} (${o.id})"]
     gateways      = [for r in data.iotauth_user_profile.bienport.bienport.resources : r.resource_name if r.resource_type == "Gateway"]
+  }
+}
+
+output "thingsboard" {
+  value = {
+    user        = data.iotauth_user_profile.thingsboard.user_name
+    authority   = data.iotauth_user_profile.thingsboard.thingsboard.authority
+    tenant_id   = data.iotauth_user_profile.thingsboard.organization_id
+    customer_id = data.iotauth_user_profile.thingsboard.customer_id
   }
 }
