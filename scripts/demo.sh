@@ -59,7 +59,9 @@ url() { sed -n "s/.*\"$1\"[[:space:]]*:[[:space:]]*\"\([^\"]*\)\".*/\1/p" "$tmp/
 monogoto_url="$(url monogoto)"
 coiote_url="$(url coiote)"
 bienport_url="$(url bienport)"
-printf '    Monogoto %s\n    Coiote   %s\n    BienPort %s\n' "$monogoto_url" "$coiote_url" "$bienport_url"
+thingsboard_url="$(url thingsboard)"
+printf '    Monogoto    %s\n    Coiote      %s\n    BienPort    %s\n    ThingsBoard %s\n' \
+  "$monogoto_url" "$coiote_url" "$bienport_url" "$thingsboard_url"
 
 say "Writing a temporary CLI configuration with dev_overrides"
 # dev_overrides makes plan/apply use the binary just built. `terraform init`
@@ -96,6 +98,8 @@ export IOTAUTH_COIOTE_USERNAME="ops@acme.example"
 export IOTAUTH_COIOTE_PASSWORD="mockpw-coiote-ops-8Hn4"
 export IOTAUTH_BIENPORT_USERNAME="bienport.demo"
 export IOTAUTH_BIENPORT_PASSWORD="mockpw-bienport-demo-6Jr3"
+export IOTAUTH_THINGSBOARD_USERNAME="tenant@thingsboard.org"
+export IOTAUTH_THINGSBOARD_PASSWORD="mockpw-thingsboard-tenant-5Wm1"
 
 work="$tmp/work"
 mkdir -p "$work" "$tmp/out"
@@ -105,6 +109,7 @@ base_urls = {
   monogoto = "$monogoto_url"
   coiote   = "$coiote_url"
   bienport = "$bienport_url"
+  thingsboard = "$thingsboard_url"
 }
 out_dir = "$tmp/out"
 VARS
@@ -137,15 +142,15 @@ if [[ "$status" -ne 0 ]]; then
 fi
 
 say "Tokens used by the provisioners (status of each authorized call, token expiry)"
-for p in monogoto coiote bienport; do
-  printf '    %-9s HTTP %s, token expires %s\n' "$p" "$(cat "$tmp/out/$p.status")" "$(cat "$tmp/out/$p.expires")"
+for p in monogoto coiote bienport thingsboard; do
+  printf '    %-11s HTTP %s, token expires %s\n' "$p" "$(cat "$tmp/out/$p.status")" "$(cat "$tmp/out/$p.expires")"
 done
 
 say "Checking that no token or password reached the output or the state"
 # Every mock token starts with mockiot_ or with the mock's fixed JWT header.
 jwt_header="eyJhbGciOiJIUzUxMiIsImtpZCI6ImlvdGF1dGgtbW9jayIsInR5cCI6IkpXVCJ9"
 if grep -l -e 'mockiot_' -e "$jwt_header" -e "$IOTAUTH_MONOGOTO_PASSWORD" -e "$IOTAUTH_COIOTE_PASSWORD" \
-  -e "$IOTAUTH_BIENPORT_PASSWORD" "$tmp/apply.log" "$work/terraform.tfstate"; then
+  -e "$IOTAUTH_BIENPORT_PASSWORD" -e "$IOTAUTH_THINGSBOARD_PASSWORD" "$tmp/apply.log" "$work/terraform.tfstate"; then
   echo "error: a secret appeared in the file(s) above." >&2
   exit 1
 fi
@@ -155,9 +160,9 @@ say "Non-secret results"
 terraform -chdir="$work" output -no-color
 
 say "Logins seen by the mock platforms"
-for p in monogoto coiote bienport; do
+for p in monogoto coiote bienport thingsboard; do
   base="$(url "$p")"
-  printf '    %-9s %s\n' "$p" "$(curl -fsS "${base%/api}/__mock/counts" 2>/dev/null || echo '(counts unavailable)')"
+  printf '    %-11s %s\n' "$p" "$(curl -fsS "${base%/api}/__mock/counts" 2>/dev/null || echo '(counts unavailable)')"
 done
 
 say "Demo finished: the mock platforms stop and the temporary files go."

@@ -1,6 +1,6 @@
 # The configuration `make demo` applies against the built-in mock platforms
 # (scripts/demo.sh starts them and sets the IOTAUTH_* variables). It logs in
-# to all three platforms, uses each token against the platform's authorized
+# to every platform, uses each token against the platform's authorized
 # endpoint from a provisioner, and outputs only non-secret facts.
 terraform {
   required_version = ">= 1.10"
@@ -24,9 +24,10 @@ variable "out_dir" {
 # User names and passwords come from IOTAUTH_<PLATFORM>_USERNAME and
 # IOTAUTH_<PLATFORM>_PASSWORD.
 provider "iotauth" {
-  monogoto = { base_url = var.base_urls.monogoto }
-  coiote   = { base_url = var.base_urls.coiote }
-  bienport = { base_url = var.base_urls.bienport }
+  monogoto    = { base_url = var.base_urls.monogoto }
+  coiote      = { base_url = var.base_urls.coiote }
+  bienport    = { base_url = var.base_urls.bienport }
+  thingsboard = { base_url = var.base_urls.thingsboard }
 }
 
 ephemeral "iotauth_token" "demo" {
@@ -41,14 +42,15 @@ data "iotauth_user_profile" "demo" {
 
 # Each provisioner calls the platform's authorized endpoint (below its base
 # URL) with the token's headers: Authorization, plus apikey (Monogoto) or
-# OrganizationId (BienPort). It records only the HTTP status and the token's
+# OrganizationId (BienPort); X-Authorization on ThingsBoard. It records only the HTTP status and the token's
 # expiry: the token itself is never printed. curl -f fails the apply if the
 # platform refuses the token.
 resource "terraform_data" "authorized_call" {
   for_each = {
-    monogoto = "/things?limit=1&offset=0"
-    coiote   = "/api/coiotedm/v3/devices"
-    bienport = "/user/get-screen-name/${data.iotauth_user_profile.demo["bienport"].user_name}"
+    monogoto    = "/things?limit=1&offset=0"
+    coiote      = "/api/coiotedm/v3/devices"
+    bienport    = "/user/get-screen-name/${data.iotauth_user_profile.demo["bienport"].user_name}"
+    thingsboard = "/api/auth/user"
   }
   triggers_replace = [timestamp()]
   provisioner "local-exec" {
@@ -87,5 +89,14 @@ output "bienport" {
     user          = data.iotauth_user_profile.demo["bienport"].user_name
     organizations = [for o in data.iotauth_user_profile.demo["bienport"].bienport.organizations : "${o.name} (${o.id})"]
     gateways      = [for r in data.iotauth_user_profile.demo["bienport"].bienport.resources : r.resource_name if r.resource_type == "Gateway"]
+  }
+}
+
+output "thingsboard" {
+  value = {
+    user        = data.iotauth_user_profile.demo["thingsboard"].user_name
+    authority   = data.iotauth_user_profile.demo["thingsboard"].thingsboard.authority
+    tenant_id   = data.iotauth_user_profile.demo["thingsboard"].organization_id
+    customer_id = data.iotauth_user_profile.demo["thingsboard"].customer_id
   }
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/iotauth/terraform-provider-iotauth/internal/clients/httpx"
 	"github.com/iotauth/terraform-provider-iotauth/internal/clients/monogoto"
 	"github.com/iotauth/terraform-provider-iotauth/internal/clients/platform"
+	"github.com/iotauth/terraform-provider-iotauth/internal/clients/thingsboard"
 	"github.com/iotauth/terraform-provider-iotauth/internal/clients/wire"
 )
 
@@ -43,6 +44,7 @@ var registry = []Platform{
 	monogoto.Platform{},
 	coiote.Platform{},
 	bienport.Platform{},
+	thingsboard.Platform{},
 }
 
 // Platforms lists what every registered platform declares.
@@ -183,6 +185,13 @@ func checkHeaders(s *platform.Session) error {
 	return nil
 }
 
+// kindWords name the credential kinds in messages.
+var kindWords = map[platform.CredentialKind]string{
+	platform.Password:          "a user name and password",
+	platform.ClientCredentials: "client credentials",
+	platform.APIKey:            "API keys",
+}
+
 // check is the clients' backstop for what the schema validators and the
 // provider's configuration checks already enforce: the platform exists,
 // accepts the credential kind, and the credentials are complete.
@@ -196,7 +205,11 @@ func check(cr platform.Credentials) (Platform, platform.Info, error) {
 	e := &platform.Error{Kind: platform.KindInvalidConfig, Platform: info.Title, User: cr.Principal(), Op: "login"}
 	switch k := cr.Kind(); {
 	case !info.Accepts(k):
-		e.Detail = "this platform does not accept " + strings.ReplaceAll(string(k), "_", " ")
+		e.Detail = "this platform does not accept " + kindWords[k]
+	case k == platform.APIKey && !wire.HeaderSafe(strings.TrimSpace(cr.APIKey)):
+		// The key goes into a header as it is: blank or control
+		// characters would be a broken or injected header.
+		e.Detail = "the API key is blank or holds a control character"
 	case k == platform.ClientCredentials && (cr.ClientID == "" || cr.ClientSecret == ""):
 		e.Detail = "a client ID needs a client secret, and a client secret a client ID"
 	case k == platform.Password && strings.TrimSpace(cr.Username) == "":

@@ -21,8 +21,9 @@ import (
 
 const testPassword = "Manager-PW-s3cr3t!"
 
-// fakePlatforms serves the login endpoints of all three platforms (and
-// Monogoto's v1 API) and records every request path in order.
+// fakePlatforms serves the login endpoints of every platform (and
+// Monogoto's v1 API; ThingsBoard's under /tb, since its paths are
+// BienPort's) and records every request path in order.
 type fakePlatforms struct {
 	t *testing.T
 
@@ -69,6 +70,10 @@ func (f *fakePlatforms) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.WriteString(w, `{"login":"ops@acme.example","userId":"u1","password":"never"}`)
 	case "/api/auth/login":
 		_, _ = fmt.Fprintf(w, `{"token":"bienport-%d","screenName":"bienport.demo","userId":20641,"organizationIds":[20635]}`, i)
+	case "/tb/api/auth/login":
+		_, _ = fmt.Fprintf(w, `{"token":"thingsboard-%d","refreshToken":"thingsboard-refresh-%d","scope":null}`, i, i)
+	case "/tb/api/auth/user":
+		_, _ = io.WriteString(w, `{"id":{"entityType":"USER","id":"u-1"},"email":"tenant@thingsboard.org","authority":"TENANT_ADMIN"}`)
 	default:
 		f.t.Errorf("unexpected request %s %s", r.Method, r.URL.Path)
 		http.NotFound(w, r)
@@ -141,12 +146,14 @@ func TestCheckBackstop(t *testing.T) {
 		title  string
 		detail string
 	}{
-		{"unknown platform", func(c *platform.Credentials) { c.Platform = "thingsboard" }, "", "unknown platform thingsboard"},
+		{"unknown platform", func(c *platform.Credentials) { c.Platform = "acme" }, "", "unknown platform acme"},
 		{"empty platform", func(c *platform.Credentials) { c.Platform = "" }, "", "unknown platform "},
 		{"no user name", func(c *platform.Credentials) { c.Username = " " }, "Monogoto", "no user name"},
 		{"no password", func(c *platform.Credentials) { c.Password = "" }, "Monogoto", "no password"},
 		{"client ID on Monogoto", func(c *platform.Credentials) { c.ClientID, c.ClientSecret = "svc", "s" }, "Monogoto",
 			"this platform does not accept client credentials"},
+		{"API key on Monogoto", func(c *platform.Credentials) { c.APIKey = testPassword }, "Monogoto",
+			"this platform does not accept API keys"},
 		{"client ID without secret", func(c *platform.Credentials) {
 			c.Platform, c.ClientID, c.Username, c.Password = "coiote", "svc", "", ""
 		}, "Coiote IoT DM", "a client ID needs a client secret, and a client secret a client ID"},
@@ -237,16 +244,19 @@ func checkFields(t *testing.T, fields []platform.Field) {
 func TestSessionCachesPerPlatform(t *testing.T) {
 	cases := map[platform.Name]struct {
 		cr       platform.Credentials
-		requests int // per login
+		path     string // after the fake's URL in the base URL
+		requests int    // per login
 		token    string
 		headers  map[string]string
 	}{
-		"monogoto": {platform.Credentials{Username: "demo@monogoto.io"}, 1, "legacy-1",
+		"monogoto": {platform.Credentials{Username: "demo@monogoto.io"}, "", 1, "legacy-1",
 			map[string]string{"Authorization": "Bearer legacy-1", "apikey": "cid_1"}},
-		"coiote": {platform.Credentials{Username: "ops@acme.example"}, 2, "coiote-1",
+		"coiote": {platform.Credentials{Username: "ops@acme.example"}, "", 2, "coiote-1",
 			map[string]string{"Authorization": "Bearer coiote-1"}},
-		"bienport": {platform.Credentials{Username: "bienport.demo", Options: map[string]string{"remember_me": "true"}}, 1, "bienport-1",
+		"bienport": {platform.Credentials{Username: "bienport.demo", Options: map[string]string{"remember_me": "true"}}, "/api", 1, "bienport-1",
 			map[string]string{"Authorization": "Bearer bienport-1", "OrganizationId": "20635"}},
+		"thingsboard": {platform.Credentials{Username: "tenant@thingsboard.org"}, "/tb", 2, "thingsboard-1",
+			map[string]string{"X-Authorization": "Bearer thingsboard-1"}},
 	}
 	for _, info := range clients.Platforms() {
 		t.Run(string(info.Name), func(t *testing.T) {
@@ -257,10 +267,7 @@ func TestSessionCachesPerPlatform(t *testing.T) {
 			f, srv := start(t)
 			m := newManager(t)
 			cr := tc.cr
-			cr.Platform, cr.BaseURL, cr.Password = info.Name, srv.URL, testPassword
-			if info.Name == "bienport" {
-				cr.BaseURL = srv.URL + "/api"
-			}
+			cr.Platform, cr.BaseURL, cr.Password = info.Name, srv.URL+tc.path, testPassword
 			s1, err := m.Session(t.Context(), cr)
 			if err != nil {
 				t.Fatalf("first Session: %v", err)

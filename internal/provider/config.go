@@ -75,8 +75,14 @@ type account struct {
 	problems diag.Diagnostics
 }
 
-// configured reports whether the account names a principal.
-func (a account) configured() bool { return a.Username != "" || a.ClientID != "" }
+// configured reports whether the account has credentials of some kind: a
+// principal (user name, client ID) or an API key.
+func (a account) configured() bool { return hasCredentials(a.Credentials) }
+
+// hasCredentials reports whether cr names a principal or holds an API key.
+func hasCredentials(cr platform.Credentials) bool {
+	return cr.Username != "" || cr.ClientID != "" || cr.APIKey != ""
+}
 
 // readConfig reads the provider block and applies the environment
 // fallbacks and defaults: configuration over environment over default.
@@ -140,13 +146,12 @@ func readAccount(info platform.Info, obj types.Object, lookup func(string) (stri
 		return v
 	}
 	a.BaseURL = platform.NormalizeBaseURL(get("base_url", "", checkBaseURL))
-	fields := map[string]*string{
-		"username": &a.Username, "password": &a.Password, "client_id": &a.ClientID, "client_secret": &a.ClientSecret,
-	}
 	for _, kind := range info.Credentials {
 		ca := credentialAttrs[kind]
-		*fields[ca.principal] = get(ca.principal, "", checkNotBlank)
-		*fields[ca.secret] = get(ca.secret, "", checkNotBlank)
+		if ca.principal != "" {
+			*ca.principalField(&a.Credentials) = get(ca.principal, "", checkNotBlank)
+		}
+		*ca.secretField(&a.Credentials) = get(ca.secret, "", checkNotBlank)
 	}
 	for _, s := range info.Settings {
 		if s.Bool {
@@ -161,10 +166,14 @@ func readAccount(info platform.Info, obj types.Object, lookup func(string) (stri
 		}
 		a.Options[s.Name] = get(s.Name, s.Default, check)
 	}
-	// One credential kind at a time: a client ID selects client credentials.
-	if a.ClientID != "" {
+	// One credential kind at a time: an API key selects itself, else a
+	// client ID selects client credentials.
+	switch {
+	case a.APIKey != "":
+		a.Username, a.Password, a.ClientID, a.ClientSecret = "", "", "", ""
+	case a.ClientID != "":
 		a.Username, a.Password = "", ""
-	} else {
+	default:
 		a.ClientSecret = ""
 	}
 	a.problems = r.diags
@@ -240,12 +249,11 @@ func (d *providerData) credentials(name platform.Name, at path.Path, override fu
 	if a.unknown || d.manager == nil {
 		return platform.Credentials{}, credentialsUnknown
 	}
-	kind := cr.Kind()
-	ca := credentialAttrs[kind]
+	ca := credentialAttrs[cr.Kind()]
 	switch {
-	case cr.Username == "" && cr.ClientID == "":
+	case !hasCredentials(cr):
 		addNotConfiguredError(diags, at, info, override != nil)
-	case kind == platform.Password && cr.Password == "", kind == platform.ClientCredentials && cr.ClientSecret == "":
+	case ca.principal != "" && *ca.secretField(&cr) == "":
 		addMissingSecretError(diags, at, info, ca, cr.Principal())
 	default:
 		return cr, credentialsReady

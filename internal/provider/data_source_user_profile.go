@@ -54,20 +54,24 @@ func (d *userProfileDataSource) Schema(_ context.Context, _ datasource.SchemaReq
 			MarkdownDescription: "The platform whose profile to read: " + quotedList(platformNames()) + ".",
 			Validators:          []validator.String{stringvalidator.OneOf(platformNames()...)},
 		},
-		"id":          str("`<platform>/<user ID>` (the user name when the platform returns no ID)."),
-		"user_id":     str("The platform's ID of the user; null when it returns none."),
-		"user_name":   str("The user name: Monogoto's e-mail address, Coiote's login, BienPort's screen name."),
-		"email":       str("The user's e-mail address; null when the platform returns none."),
-		"customer_id": str("Monogoto's customer ID (its API key); null on other platforms."),
-		"organization_id": str("The user's primary organization (Monogoto's organization, BienPort's first); " +
-			"null when there is none."),
+		"id":      str("`<platform>/<user ID>` (the user name when the platform returns no ID)."),
+		"user_id": str("The platform's ID of the user; null when it returns none."),
+		"user_name": str("The user name, as the platform knows the user (for example Monogoto's e-mail " +
+			"address, Coiote's login or BienPort's screen name)."),
+		"email": str("The user's e-mail address; null when the platform returns none."),
+		"customer_id": str("The ID of the customer the user belongs to, where the platform has customers " +
+			"(Monogoto's is also its API key); null otherwise."),
+		"organization_id": str("The user's primary organization, as the platform defines it (for example " +
+			"Monogoto's organization or BienPort's first); null when there is none."),
 		"organization_ids": strings("Every organization ID of the user, primary first; empty when none."),
-		"roles":            strings("Role names: Monogoto's user profile name, Coiote's roles, BienPort's role names."),
+		"roles": strings("Role names, as the platform names them (for example Monogoto's user profile name " +
+			"or Coiote's roles)."),
 		"permissions": schema.MapAttribute{
 			Computed:    true,
 			ElementType: stringList,
 			MarkdownDescription: "Permission name to its actions (Monogoto: `view`, `edit`, `delete`). " +
-				"Coiote permissions carry no actions: each maps to an empty list. BienPort returns none.",
+				"Permissions that carry no actions (Coiote's) map to an empty list; platforms that return no " +
+				"permissions give an empty map.",
 		},
 	}
 	for _, info := range clients.Platforms() {

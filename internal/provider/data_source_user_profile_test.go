@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/iotauth/terraform-provider-iotauth/internal/clients/mock"
+	"github.com/iotauth/terraform-provider-iotauth/internal/clients/platform"
 )
 
 // Expected values, built from the mock's seeded accounts field by field.
@@ -206,7 +207,11 @@ data "iotauth_user_profile" "b" { platform = "bienport" }
 				ConfigStateChecks: checks(mock.SeedMonogotoDemo, mock.SeedCoioteOps, mock.SeedBienportDemo),
 			},
 			{
-				Config:            testConfig(mockProviderAs(srv, mock.SeedMonogotoViewer, mock.SeedCoioteAdmin, mock.SeedBienportPhone) + blocks),
+				Config: testConfig(mockProviderAs(srv, map[platform.Name]mock.Login{
+					mock.Monogoto: {User: mock.SeedMonogotoViewer.UserName, Password: mock.SeedMonogotoViewer.Password},
+					mock.Coiote:   {User: mock.SeedCoioteAdmin.Login, Password: mock.SeedCoioteAdmin.Password},
+					mock.Bienport: {User: mock.SeedBienportPhone.ScreenName, Password: mock.SeedBienportPhone.Password},
+				}) + blocks),
 				ConfigStateChecks: checks(mock.SeedMonogotoViewer, mock.SeedCoioteAdmin, mock.SeedBienportPhone),
 			},
 		},

@@ -41,20 +41,19 @@ func addPlatformError(diags *diag.Diagnostics, err error, secrets ...string) {
 // credential kind the platform accepts.
 func addNotConfiguredError(diags *diag.Diagnostics, at path.Path, info platform.Info, perBlock bool) {
 	var b strings.Builder
+	prefix := string(info.Name) + "."
 	for i, kind := range info.Credentials {
 		ca := credentialAttrs[kind]
 		if i == 0 {
-			fmt.Fprintf(&b, "No credentials for %s: set %s.%s and %s.%s in the provider \"iotauth\" block, or %s and %s",
-				info.Title, info.Name, ca.principal, info.Name, ca.secret,
-				envName(info.Name, ca.principal), envName(info.Name, ca.secret))
+			fmt.Fprintf(&b, "No credentials for %s: set %s in the provider \"iotauth\" block, or %s",
+				info.Title, ca.names(prefix), ca.envs(info.Name))
 			if perBlock {
-				fmt.Fprintf(&b, ", or %s/%s in this block", ca.principal, ca.secret)
+				fmt.Fprintf(&b, ", or %s in this block", strings.ReplaceAll(ca.names(""), " and ", "/"))
 			}
 			b.WriteString(".")
 			continue
 		}
-		fmt.Fprintf(&b, " Or use %s.%s and %s.%s (or %s and %s) instead.", info.Name, ca.principal, info.Name, ca.secret,
-			envName(info.Name, ca.principal), envName(info.Name, ca.secret))
+		fmt.Fprintf(&b, " Or use %s (or %s) instead.", ca.names(prefix), ca.envs(info.Name))
 	}
 	diags.AddAttributeError(at, fmt.Sprintf("%s is not configured", info.Title), b.String())
 }

@@ -45,6 +45,7 @@ type tokenModel struct {
 	Password     types.String `tfsdk:"password"`
 	ClientID     types.String `tfsdk:"client_id"`
 	ClientSecret types.String `tfsdk:"client_secret"`
+	APIKey       types.String `tfsdk:"api_key"`
 	RememberMe   types.Bool   `tfsdk:"remember_me"`
 
 	Token               types.String `tfsdk:"token"`
@@ -67,7 +68,7 @@ func (m *tokenModel) perBlockSettings() map[string]types.Bool {
 
 // secrets lists the block's own secrets.
 func (m *tokenModel) secrets() []string {
-	return []string{m.Password.ValueString(), m.ClientSecret.ValueString()}
+	return []string{m.Password.ValueString(), m.ClientSecret.ValueString(), m.APIKey.ValueString()}
 }
 
 // override applies the block's own settings to the provider's credentials.
@@ -75,13 +76,17 @@ func (m *tokenModel) override(cr *platform.Credentials) {
 	if !m.BaseURL.IsNull() {
 		cr.BaseURL = platform.NormalizeBaseURL(m.BaseURL.ValueString())
 	}
+	// The block's credentials, of whichever kind, replace the provider's.
 	switch {
+	case !m.APIKey.IsNull():
+		cr.APIKey = m.APIKey.ValueString()
+		cr.Username, cr.Password, cr.ClientID, cr.ClientSecret = "", "", "", ""
 	case !m.ClientID.IsNull():
 		cr.ClientID, cr.ClientSecret = m.ClientID.ValueString(), m.ClientSecret.ValueString()
-		cr.Username, cr.Password = "", ""
+		cr.Username, cr.Password, cr.APIKey = "", "", ""
 	case !m.Username.IsNull():
 		cr.Username, cr.Password = m.Username.ValueString(), m.Password.ValueString()
-		cr.ClientID, cr.ClientSecret = "", ""
+		cr.ClientID, cr.ClientSecret, cr.APIKey = "", "", ""
 	}
 	for name, v := range m.perBlockSettings() {
 		if !v.IsNull() {
@@ -131,10 +136,12 @@ func (r *tokenEphemeralResource) Schema(_ context.Context, _ ephemeral.SchemaReq
 			Optional: true,
 			MarkdownDescription: onlyFor(platform.Password, "Logs in as this user instead of the provider's. "+
 				"Requires `password`. Default: the provider's setting."),
+			// Conflicts are reported here, on attributes that are not
+			// secret, never on the line that holds api_key.
 			Validators: []validator.String{
 				notBlank(),
 				stringvalidator.AlsoRequires(path.MatchRoot("password")),
-				stringvalidator.ConflictsWith(path.MatchRoot("client_id")),
+				stringvalidator.ConflictsWith(path.MatchRoot("client_id"), path.MatchRoot("api_key")),
 			},
 		},
 		"password": schema.StringAttribute{
@@ -152,6 +159,7 @@ func (r *tokenEphemeralResource) Schema(_ context.Context, _ ephemeral.SchemaReq
 			Validators: []validator.String{
 				notBlank(),
 				stringvalidator.AlsoRequires(path.MatchRoot("client_secret")),
+				stringvalidator.ConflictsWith(path.MatchRoot("api_key")),
 			},
 		},
 		"client_secret": schema.StringAttribute{
@@ -161,10 +169,20 @@ func (r *tokenEphemeralResource) Schema(_ context.Context, _ ephemeral.SchemaReq
 				"Sensitive. Default: the provider's setting."),
 			Validators: []validator.String{notBlank()},
 		},
-		"token":      sensitiveResult("The access token."),
-		"token_type": result("The token type, `Bearer` on every supported platform."),
+		"api_key": schema.StringAttribute{
+			Optional:  true,
+			Sensitive: true,
+			MarkdownDescription: onlyFor(platform.APIKey, "Uses this API key instead of the provider's credentials. "+
+				"Nothing is sent to log in, and the key itself is the result's `token`. Sensitive; ephemeral values "+
+				"(such as `ephemeral` variables) are accepted. Default: the provider's setting."),
+			Validators: []validator.String{notBlank()},
+		},
+		"token": sensitiveResult("The access token, or the API key itself when the block or the provider uses one."),
+		"token_type": result("The token type, the first word of `authorization_header`: `Bearer`, or `ApiKey` " +
+			"with an API key."),
 		"authorization_header": sensitiveResult("The value of the platform's authorization header: the token type, " +
-			"a space and the token. `headers` names the header it goes in."),
+			"a space and the token. Most platforms take it in `Authorization`; `headers` holds it under the " +
+			"header each platform expects (see `headers`)."),
 		"headers": schema.MapAttribute{
 			Computed:    true,
 			Sensitive:   true,
@@ -172,14 +190,15 @@ func (r *tokenEphemeralResource) Schema(_ context.Context, _ ephemeral.SchemaReq
 			MarkdownDescription: "The headers every API call needs, ready to merge into a request. " +
 				headersDoc() + " Sensitive.",
 		},
-		"expires_at": result("When the token expires, in RFC 3339 format (UTC); null when the platform does " +
-			"not say (Monogoto's console tokens carry no readable expiry)."),
-		"customer_id": result("Monogoto's customer ID (also its API key header); null on other platforms."),
-		"user_id":     result("The platform's ID of the user; null when the platform returns none."),
-		"organization_id": result("The user's organization: Monogoto's organization ID or BienPort's first " +
-			"organization; null when there is none."),
+		"expires_at": result("When the token expires, in RFC 3339 format (UTC); null when that is not known: " +
+			"the platform does not say (Monogoto's console tokens carry no readable expiry), or an API key is used."),
+		"customer_id": result("The ID of the customer the user belongs to, where the platform has customers " +
+			"(Monogoto's is also its `apikey` header); null otherwise."),
+		"user_id": result("The platform's ID of the user; null when the platform returns none."),
+		"organization_id": result("The user's primary organization, as the platform defines it (for example " +
+			"Monogoto's organization ID or BienPort's first organization); null when there is none."),
 		"refresh_token": sensitiveResult("The refresh token, where the platform returns one with a login " +
-			"(Monogoto); null elsewhere."),
+			"(for example Monogoto); null elsewhere."),
 		"mqtt_username": result("MQTT broker user name, where the platform returns one (BienPort); null elsewhere."),
 		"mqtt_password": sensitiveResult("MQTT broker password, where the platform returns one (BienPort); null elsewhere."),
 	}
@@ -191,7 +210,7 @@ func (r *tokenEphemeralResource) Schema(_ context.Context, _ ephemeral.SchemaReq
 			"As an ephemeral resource (Terraform >= 1.10, OpenTofu >= 1.11) its results are never written to the plan " +
 			"or the state: pass them to provider configurations, write-only attributes or provisioner environments. " +
 			"Credentials come from the provider block (or its environment variables); `username` and `password` " +
-			"(or `client_id` and `client_secret` where the platform accepts service accounts) in this block override " +
+			"(or `client_id` and `client_secret`, or `api_key`, where the platform accepts them) in this block override " +
 			"them, so that `for_each` can walk many accounts. Blocks with the same credentials share one login per " +
 			"provider process, and a login the platform refused is never sent again by that process.",
 		Attributes: attrs,
@@ -293,10 +312,17 @@ func (r *tokenEphemeralResource) ValidateConfig(ctx context.Context, req ephemer
 	for kind, set := range map[platform.CredentialKind]bool{
 		platform.Password:          !m.Username.IsNull(),
 		platform.ClientCredentials: !m.ClientID.IsNull(),
+		platform.APIKey:            !m.APIKey.IsNull(),
 	} {
 		if set && !info.Accepts(kind) {
-			name := credentialAttrs[kind].principal
-			resp.Diagnostics.AddAttributeError(path.Root(name), "Attribute not supported by this platform",
+			// The error goes on the principal, or on platform for a kind
+			// without one: never on the line that holds a secret.
+			ca := credentialAttrs[kind]
+			name, at := ca.principal, path.Root(ca.principal)
+			if name == "" {
+				name, at = ca.secret, path.Root("platform")
+			}
+			resp.Diagnostics.AddAttributeError(at, "Attribute not supported by this platform",
 				fmt.Sprintf("Attribute %s is not accepted by %s (platform = %q); it is accepted by %s.",
 					name, info.Title, info.Name, acceptedBy(kind)))
 		}

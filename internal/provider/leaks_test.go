@@ -89,48 +89,42 @@ func (c secretSearch) CheckPlan(_ context.Context, req plancheck.CheckPlanReques
 
 // leakConfig uses every platform's token (in a provisioner's environment,
 // the way the README shows) and reads every platform's profile, without
-// the echo provider: nothing secret may reach the plan or the state.
-const leakConfig = `
-ephemeral "iotauth_token" "m" { platform = "monogoto" }
-ephemeral "iotauth_token" "c" { platform = "coiote" }
-ephemeral "iotauth_token" "b" { platform = "bienport" }
-
-data "iotauth_user_profile" "m" { platform = "monogoto" }
-data "iotauth_user_profile" "c" { platform = "coiote" }
-data "iotauth_user_profile" "b" { platform = "bienport" }
-
+// the echo provider: nothing secret may reach the plan or the state. The
+// whole result of each token (token, headers, refresh token, MQTT
+// password: whatever the platform returns) reaches the provisioner.
+func leakConfig() string {
+	var b strings.Builder
+	var ids, env, tests []string
+	for _, p := range mock.Platforms() {
+		fmt.Fprintf(&b, "ephemeral \"iotauth_token\" %[1]q { platform = %[1]q }\n", p)
+		fmt.Fprintf(&b, "data \"iotauth_user_profile\" %[1]q { platform = %[1]q }\n", p)
+		ids = append(ids, fmt.Sprintf("data.iotauth_user_profile.%s.id", p))
+		env = append(env, fmt.Sprintf("      %s = jsonencode(ephemeral.iotauth_token.%s)", strings.ToUpper(string(p)), p))
+		tests = append(tests, fmt.Sprintf(`test -n \"$%s\"`, strings.ToUpper(string(p))))
+	}
+	fmt.Fprintf(&b, `
 resource "terraform_data" "use" {
-  input = [data.iotauth_user_profile.m.id, data.iotauth_user_profile.c.id, data.iotauth_user_profile.b.id]
+  input = [%s]
 
   provisioner "local-exec" {
-    command = "test -n \"$M\" && test -n \"$C\" && test -n \"$B\" && test -n \"$MQ\""
+    command = "%s"
     environment = {
-      M  = ephemeral.iotauth_token.m.headers["Authorization"]
-      C  = ephemeral.iotauth_token.c.authorization_header
-      B  = ephemeral.iotauth_token.b.token
-      MQ = ephemeral.iotauth_token.b.mqtt_password
+%s
     }
   }
 }
-`
+`, strings.Join(ids, ", "), strings.Join(tests, " && "), strings.Join(env, "\n"))
+	return b.String()
+}
 
 // setMockEnv points every platform at srv through environment variables,
 // so that no password appears in the configuration.
 func setMockEnv(t *testing.T, srv *mock.Server) {
 	t.Helper()
 	clearIotauthEnv(t)
-	for k, v := range map[string]string{
-		"IOTAUTH_MONOGOTO_BASE_URL": srv.BaseURL(mock.Monogoto),
-		"IOTAUTH_MONOGOTO_USERNAME": mock.SeedMonogotoDemo.UserName,
-		"IOTAUTH_MONOGOTO_PASSWORD": mock.SeedMonogotoDemo.Password,
-		"IOTAUTH_COIOTE_BASE_URL":   srv.BaseURL(mock.Coiote),
-		"IOTAUTH_COIOTE_USERNAME":   mock.SeedCoioteOps.Login,
-		"IOTAUTH_COIOTE_PASSWORD":   mock.SeedCoioteOps.Password,
-		"IOTAUTH_BIENPORT_BASE_URL": srv.BaseURL(mock.Bienport),
-		"IOTAUTH_BIENPORT_USERNAME": mock.SeedBienportDemo.ScreenName,
-		"IOTAUTH_BIENPORT_PASSWORD": mock.SeedBienportDemo.Password,
-		"IOTAUTH_MAX_RETRIES":       "0",
-	} {
+	env := mockEnv(srv)
+	env["IOTAUTH_MAX_RETRIES"] = "0"
+	for k, v := range env {
 		t.Setenv(k, v)
 	}
 }
@@ -157,7 +151,7 @@ func TestAccNoLeaks(t *testing.T) {
 		TerraformVersionChecks:   ephemeralVersionChecks,
 		ProtoV6ProviderFactories: providerFactories(),
 		Steps: []resource.TestStep{{
-			Config: testConfig(leakConfig),
+			Config: testConfig(leakConfig()),
 			ConfigPlanChecks: resource.ConfigPlanChecks{
 				PreApply:             []plancheck.PlanCheck{noneIn("saved plan")},
 				PostApplyPreRefresh:  []plancheck.PlanCheck{noneIn("post-apply plan")},

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -28,7 +29,9 @@ func TestAccLoginOncePerProcess(t *testing.T) {
 	const n = 20
 	srv := startMock(t)
 	var body string
+	var tokens []string
 	for _, p := range mock.Platforms() {
+		tokens = append(tokens, fmt.Sprintf("ephemeral.iotauth_token.%s[*].token", p))
 		body += fmt.Sprintf(`
 ephemeral "iotauth_token" %[1]q {
   count    = %[2]d
@@ -43,17 +46,16 @@ data "iotauth_user_profile" %[1]q {
 	}
 	// Every token is handed to a provisioner, so the ephemeral resources
 	// are certainly opened during apply too.
-	body += `
+	body += fmt.Sprintf(`
 resource "terraform_data" "use" {
   provisioner "local-exec" {
     command = "test -n \"$T\""
     environment = {
-      T = join(",", concat(ephemeral.iotauth_token.monogoto[*].token, ephemeral.iotauth_token.coiote[*].token,
-      ephemeral.iotauth_token.bienport[*].token))
+      T = join(",", concat(%s))
     }
   }
 }
-`
+`, strings.Join(tokens, ", "))
 	resource.Test(t, resource.TestCase{
 		TerraformVersionChecks:   ephemeralVersionChecks,
 		ProtoV6ProviderFactories: providerFactories(),

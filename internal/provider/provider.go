@@ -106,7 +106,7 @@ func (p *iotauthProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 			"Each platform has its own nested attribute; every attribute falls back to an environment variable " +
 			"(named in its description) and then to its default: a value in the configuration wins over the " +
 			"environment, which wins over the default. A platform is configured when it has a user name " +
-			"(or a client ID where the platform accepts service accounts); a block that uses a platform nobody " +
+			"(or a client ID or an API key, where the platform accepts them); a block that uses a platform nobody " +
 			"configured fails with a diagnostic naming the attributes and variables to set. Passwords, tokens and " +
 			"other secrets never appear in logs or state. Terraform stores the provider block's literal values in a " +
 			"saved plan file, so give passwords through the environment variables or an `ephemeral` variable " +
@@ -133,10 +133,12 @@ func platformAttribute(info platform.Info) schema.SingleNestedAttribute {
 	}
 	for _, kind := range info.Credentials {
 		ca := credentialAttrs[kind]
-		attrs[ca.principal] = schema.StringAttribute{
-			Optional:            true,
-			MarkdownDescription: ca.principalDoc(info) + envNote(env(ca.principal), "none"),
-			Validators:          []validator.String{notBlank()},
+		if ca.principal != "" {
+			attrs[ca.principal] = schema.StringAttribute{
+				Optional:            true,
+				MarkdownDescription: ca.principalDoc(info) + envNote(env(ca.principal), "none"),
+				Validators:          []validator.String{notBlank()},
+			}
 		}
 		attrs[ca.secret] = schema.StringAttribute{
 			Optional:            true,
@@ -176,13 +178,35 @@ func platformAttribute(info platform.Info) schema.SingleNestedAttribute {
 	}
 }
 
-// credentialAttr names the two attributes of a credential kind.
+// credentialAttr names the attributes of a credential kind.
 type credentialAttr struct {
+	// principal names the attribute that says who signs in, "" for a kind
+	// that names nobody (an API key is a single secret); secret names the
+	// secret attribute.
 	principal, secret string
 	// principalWord and secretWord name them in sentences.
 	principalWord, secretWord string
 	principalDoc              func(platform.Info) string
 	secretDoc                 func(platform.Info) string
+	// principalField (nil without a principal) and secretField point at
+	// the kind's values in a credential set.
+	principalField, secretField func(*platform.Credentials) *string
+}
+
+// names lists the kind's attributes: "username and password", "api_key".
+func (ca credentialAttr) names(prefix string) string {
+	if ca.principal == "" {
+		return prefix + ca.secret
+	}
+	return prefix + ca.principal + " and " + prefix + ca.secret
+}
+
+// envs lists the kind's environment variables for platform p.
+func (ca credentialAttr) envs(p platform.Name) string {
+	if ca.principal == "" {
+		return envName(p, ca.secret)
+	}
+	return envName(p, ca.principal) + " and " + envName(p, ca.secret)
 }
 
 // credentialAttrs are the attribute names and descriptions of each
@@ -198,6 +222,8 @@ var credentialAttrs = map[platform.CredentialKind]credentialAttr{
 			return fmt.Sprintf("%s password. Sensitive: never logged, never stored in state. "+
 				"Prefer the environment variable over a literal in the configuration.", i.Title)
 		},
+		principalField: func(c *platform.Credentials) *string { return &c.Username },
+		secretField:    func(c *platform.Credentials) *string { return &c.Password },
 	},
 	platform.ClientCredentials: {
 		principal: "client_id", secret: "client_secret", principalWord: "client ID", secretWord: "client secret",
@@ -210,6 +236,18 @@ var credentialAttrs = map[platform.CredentialKind]credentialAttr{
 			return "Client secret of the service account named by `client_id`. Sensitive: never logged, never " +
 				"stored in state."
 		},
+		principalField: func(c *platform.Credentials) *string { return &c.ClientID },
+		secretField:    func(c *platform.Credentials) *string { return &c.ClientSecret },
+	},
+	platform.APIKey: {
+		secret: "api_key", secretWord: "API key",
+		secretDoc: func(i platform.Info) string {
+			return fmt.Sprintf("%s API key: sent with every call instead of a token from a login, so no "+
+				"password is needed. When set, the provider uses it instead of the platform's other credentials. "+
+				"It also configures the platform on its own. Sensitive: never logged, never stored in state. "+
+				"Prefer the environment variable over a literal in the configuration.", i.Title)
+		},
+		secretField: func(c *platform.Credentials) *string { return &c.APIKey },
 	},
 }
 

@@ -93,37 +93,29 @@ func startMock(t *testing.T, opts ...func(*mock.Config)) *mock.Server {
 	return mocktest.Start(t, opts...)
 }
 
-// mockProvider is a provider block with the three platforms of srv, signed
-// in as the seeded demo accounts (Monogoto demo, Coiote ops, BienPort demo).
+// mockProvider is a provider block with every platform of srv, each
+// signed in as its default seeded account (mock.DemoLogin).
 func mockProvider(srv *mock.Server) string {
-	return mockProviderAs(srv, mock.SeedMonogotoDemo, mock.SeedCoioteOps, mock.SeedBienportDemo)
+	return mockProviderAs(srv, nil)
 }
 
-// mockProviderAs is a provider block with the three platforms of srv,
-// signed in as the given accounts. It does not retry: the mock answers at
-// once, and a failure should show at once.
-func mockProviderAs(srv *mock.Server, m mock.MonogotoAccount, c mock.CoioteAccount, b mock.BienportAccount) string {
-	return fmt.Sprintf(`provider "iotauth" {
-  max_retries = 0
-  monogoto = {
-    base_url = %q
-    username = %q
-    password = %q
-  }
-  coiote = {
-    base_url = %q
-    username = %q
-    password = %q
-  }
-  bienport = {
-    base_url = %q
-    username = %q
-    password = %q
-  }
-}
-`, srv.BaseURL(mock.Monogoto), m.UserName, m.Password,
-		srv.BaseURL(mock.Coiote), c.Login, c.Password,
-		srv.BaseURL(mock.Bienport), b.ScreenName, b.Password)
+// mockProviderAs is a provider block with every platform of srv, signed in
+// as the given accounts, and as the default seeded account where as names
+// none. It does not retry: the mock answers at once, and a failure should
+// show at once.
+func mockProviderAs(srv *mock.Server, as map[platform.Name]mock.Login) string {
+	var b strings.Builder
+	b.WriteString("provider \"iotauth\" {\n  max_retries = 0\n")
+	for _, p := range mock.Platforms() {
+		l, ok := as[p]
+		if !ok {
+			l, _ = mock.DemoLogin(p)
+		}
+		fmt.Fprintf(&b, "  %s = {\n    base_url = %q\n    username = %q\n    password = %q\n  }\n",
+			p, srv.BaseURL(p), l.User, l.Password)
+	}
+	b.WriteString("}\n")
+	return b.String()
 }
 
 // closedPort returns a loopback address nobody listens on.
@@ -146,7 +138,10 @@ func iotauthEnv() []string {
 	for _, info := range clients.Platforms() {
 		names := []string{"base_url"}
 		for _, k := range info.Credentials {
-			names = append(names, credentialAttrs[k].principal, credentialAttrs[k].secret)
+			if ca := credentialAttrs[k]; ca.principal != "" {
+				names = append(names, ca.principal)
+			}
+			names = append(names, credentialAttrs[k].secret)
 		}
 		for _, st := range info.Settings {
 			names = append(names, st.Name)

@@ -34,12 +34,16 @@ const longTestsEnv = "IOTAUTH_LONG_TESTS"
 // longTests reports whether the long variants run.
 func longTests() bool { return os.Getenv(longTestsEnv) == "1" }
 
-// seedUsers are the accounts mockProvider signs in as.
-var seedUsers = map[platform.Name]string{
-	mock.Monogoto: mock.SeedMonogotoDemo.UserName,
-	mock.Coiote:   mock.SeedCoioteOps.Login,
-	mock.Bienport: mock.SeedBienportDemo.ScreenName,
-}
+// seedUsers and seedPasswords are the accounts mockProvider signs in as:
+// each platform's default seeded account.
+var seedUsers, seedPasswords = func() (map[platform.Name]string, map[platform.Name]string) {
+	users, passwords := map[platform.Name]string{}, map[platform.Name]string{}
+	for _, p := range mock.Platforms() {
+		l, _ := mock.DemoLogin(p)
+		users[p], passwords[p] = l.User, l.Password
+	}
+	return users, passwords
+}()
 
 // providerWith is mockProvider(srv) with its shared settings replaced by
 // settings (lines such as `max_retries = 2`), extra provider attributes
@@ -220,13 +224,6 @@ func loginCounts(srv *mock.Server) map[platform.Name]int64 {
 	}
 	srv.ResetCounts()
 	return out
-}
-
-// seedPasswords are the passwords of seedUsers.
-var seedPasswords = map[platform.Name]string{
-	mock.Monogoto: mock.SeedMonogotoDemo.Password,
-	mock.Coiote:   mock.SeedCoioteOps.Password,
-	mock.Bienport: mock.SeedBienportDemo.Password,
 }
 
 // mockEnv is the environment that points every platform of srv at its

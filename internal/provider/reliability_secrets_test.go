@@ -111,7 +111,7 @@ variable "coiote_client_secret" {
   sensitive = true
   ephemeral = true
 }
-` + leakConfig + `
+` + leakConfig() + `
 ephemeral "iotauth_token" "viewer" {
   platform = "monogoto"
   username = "` + mock.SeedMonogotoViewer.UserName + `"
@@ -128,7 +128,7 @@ resource "terraform_data" "more" {
   provisioner "local-exec" {
     command = "test -n \"$R\" && test -n \"$V\" && test -n \"$S\""
     environment = {
-      R = ephemeral.iotauth_token.m.refresh_token
+      R = ephemeral.iotauth_token.monogoto.refresh_token
       V = ephemeral.iotauth_token.viewer.authorization_header
       S = ephemeral.iotauth_token.service.headers["Authorization"]
     }
@@ -136,9 +136,18 @@ resource "terraform_data" "more" {
 }
 
 output "user_ids" {
-  value = [data.iotauth_user_profile.m.user_id, data.iotauth_user_profile.c.user_id, data.iotauth_user_profile.b.user_id]
+  value = [` + strings.Join(profileIDs(), ", ") + `]
 }
 `
+}
+
+// profileIDs are the user_id of every platform's profile in leakConfig.
+func profileIDs() []string {
+	var out []string
+	for _, p := range mock.Platforms() {
+		out = append(out, "data.iotauth_user_profile."+string(p)+".user_id")
+	}
+	return out
 }
 
 // allMockSecrets is every secret of srv: the tokens, refresh tokens, MQTT

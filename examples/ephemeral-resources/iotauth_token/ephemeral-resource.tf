@@ -12,6 +12,24 @@ ephemeral "iotauth_token" "bienport" {
   platform = "bienport"
 }
 
+ephemeral "iotauth_token" "thingsboard" {
+  platform = "thingsboard"
+}
+
+# ThingsBoard with an API key (ThingsBoard 4.3 and later) instead of a
+# password: no login is sent, and the key itself is the token.
+variable "thingsboard_api_key" {
+  description = "A ThingsBoard API key, for example from a CI secret."
+  type        = string
+  sensitive   = true
+  ephemeral   = true
+}
+
+ephemeral "iotauth_token" "thingsboard_ci" {
+  platform = "thingsboard"
+  api_key  = var.thingsboard_api_key
+}
+
 # Many accounts: per-block credentials override the provider's. for_each
 # walks a plain map of user names (for_each cannot use sensitive or
 # ephemeral values); the passwords come from an ephemeral variable.
@@ -39,7 +57,8 @@ ephemeral "iotauth_token" "customer" {
 
 # Consumer 1: another provider's configuration. The http provider-style
 # "headers" map carries Authorization plus apikey (Monogoto) or
-# OrganizationId (BienPort), as each platform needs.
+# OrganizationId (BienPort), or ThingsBoard's X-Authorization, as each
+# platform needs.
 #
 # provider "restapi" {
 #   uri     = "https://console.monogoto.io"
@@ -65,6 +84,16 @@ resource "terraform_data" "bienport_check" {
       AUTH        = ephemeral.iotauth_token.bienport.authorization_header
       ORG         = ephemeral.iotauth_token.bienport.organization_id
       SCREEN_NAME = "905554447788"
+    }
+  }
+}
+
+# ThingsBoard reads the token from X-Authorization, not Authorization.
+resource "terraform_data" "thingsboard_user_check" {
+  provisioner "local-exec" {
+    command = "curl -fsS -o /dev/null -H \"X-Authorization: $TB_AUTH\" \"https://eu.thingsboard.cloud/api/auth/user\""
+    environment = {
+      TB_AUTH = ephemeral.iotauth_token.thingsboard_ci.authorization_header
     }
   }
 }

@@ -70,13 +70,13 @@ func New(opts Options) *Cache {
 }
 
 // Key identifies a credential set: platform, base URL, user name and
-// password, client ID and secret, and every platform setting, so that
-// different credentials never share a session. The parts are hashed
-// (SHA-256) so that no password or secret is ever kept as a map key.
+// password, client ID and secret, API key, and every platform setting, so
+// that different credentials never share a session. The parts are hashed
+// (SHA-256) so that no password, secret or key is ever kept as a map key.
 func Key(cr platform.Credentials) string {
 	parts := []string{
 		string(cr.Platform), platform.NormalizeBaseURL(cr.BaseURL),
-		cr.Username, cr.Password, cr.ClientID, cr.ClientSecret,
+		cr.Username, cr.Password, cr.ClientID, cr.ClientSecret, cr.APIKey,
 	}
 	// An empty setting reads the same as a missing one (Option returns ""
 	// for both), so it does not change the key.

@@ -442,6 +442,7 @@ func TestKeyDiffersForEachField(t *testing.T) {
 		"Password":     func(c *platform.Credentials) { c.Password = "pw2" },
 		"ClientID":     func(c *platform.Credentials) { c.ClientID = "svc" },
 		"ClientSecret": func(c *platform.Credentials) { c.ClientSecret = "s" },
+		"APIKey":       func(c *platform.Credentials) { c.APIKey = "k" },
 		"option value": func(c *platform.Credentials) {
 			c.Options = map[string]string{"api_version": "v1", "remember_me": "false"}
 		},
@@ -485,6 +486,15 @@ func TestKeyDiffersForEachField(t *testing.T) {
 	c2.ClientID, c2.ClientSecret = "", "x"
 	if Key(c1) == Key(c2) {
 		t.Error("client ID and secret collide")
+	}
+	k1, k2 := base, base
+	k1.ClientSecret, k1.APIKey = "x", ""
+	k2.ClientSecret, k2.APIKey = "", "x"
+	if Key(k1) == Key(k2) {
+		t.Error("client secret and API key collide")
+	}
+	if k := Key(platform.Credentials{Platform: "thingsboard", APIKey: "key-abcdef"}); strings.Contains(k, "key-abcdef") {
+		t.Error("the API key shows in the key")
 	}
 
 	// Base URLs that normalize alike share a key.

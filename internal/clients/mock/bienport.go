@@ -19,7 +19,8 @@ const Bienport platform.Name = "bienport"
 type bienportMock struct{}
 
 func (bienportMock) info() platformInfo {
-	return platformInfo{name: Bienport, title: "BienPort", apiPrefix: bienportAPI, tokenFields: []string{"token"}}
+	return platformInfo{name: Bienport, title: "BienPort", apiPrefix: bienportAPI, tokenFields: []string{"token"},
+		demo: Login{SeedBienportDemo.ScreenName, SeedBienportDemo.Password}}
 }
 
 func (bienportMock) section(c *Config) configSection { return &c.BienportConfig }

@@ -23,7 +23,8 @@ const Coiote platform.Name = "coiote"
 type coioteMock struct{}
 
 func (coioteMock) info() platformInfo {
-	return platformInfo{name: Coiote, title: "Coiote IoT DM", tokenFields: []string{"access_token"}}
+	return platformInfo{name: Coiote, title: "Coiote IoT DM", tokenFields: []string{"access_token"},
+		demo: Login{SeedCoioteOps.Login, SeedCoioteOps.Password}}
 }
 
 func (coioteMock) section(c *Config) configSection { return &c.CoioteConfig }

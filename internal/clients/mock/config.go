@@ -22,13 +22,14 @@ const DefaultListenHost = "127.0.0.1"
 // key of every field is given in its comment.
 //
 // Each platform's settings are its section, embedded here: MonogotoConfig,
-// CoioteConfig, BienportConfig. Their fields are Config's own
+// CoioteConfig, BienportConfig, ThingsboardConfig. Their fields are Config's own
 // (cfg.Monogoto, cfg.CoioteTokenLifetime) and their JSON keys are top-level
 // keys.
 type Config struct {
 	MonogotoConfig
 	CoioteConfig
 	BienportConfig
+	ThingsboardConfig
 
 	// TLS ("tls") serves HTTPS with a self-signed certificate generated at
 	// start for 127.0.0.1, ::1, localhost and ListenHost; see CACertPEM.
@@ -234,11 +235,13 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 //
 // Keys: "tls" (boolean), "listen_host" (string), "ports" (object of
 // platform name to port), "latency" (duration), and each platform's: its
-// account lists "monogoto", "coiote", "coiote_clients", "bienport" (see the
-// account types for their keys), the durations "monogoto_token_lifetime",
+// account lists "monogoto", "coiote", "coiote_clients", "bienport",
+// "thingsboard", "thingsboard_api_keys" (see the account types for their
+// keys), the durations "monogoto_token_lifetime",
 // "monogoto_refresh_lifetime", "monogoto_v1_rate_window",
 // "coiote_token_lifetime", "bienport_lifetime",
-// "bienport_remember_me_lifetime", and "monogoto_opaque_tokens" (boolean)
+// "bienport_remember_me_lifetime", "thingsboard_token_lifetime",
+// "thingsboard_refresh_lifetime", and "monogoto_opaque_tokens" (boolean)
 // and "monogoto_v1_rate_limit" (number). A duration is a string such as
 // "300s" or a number of seconds.
 func LoadConfigFile(path string) (Config, error) {

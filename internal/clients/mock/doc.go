@@ -1,10 +1,11 @@
 // Package mock runs local stand-ins for the platforms' login APIs
-// (Monogoto, AVSystem Coiote IoT DM and BienPort), built from
+// (Monogoto, AVSystem Coiote IoT DM, BienPort and ThingsBoard), built from
 // ../shared/PLATFORMS.md and the vendor pages it cites, quirks included:
 // Monogoto's non-JSON 404 `{ Access denied }`, Coiote's 201 and string
 // `expires_in`, BienPort's HS512 JWT whose `sub` is a string holding JSON and
 // its organization IDs that are numbers for one account and strings for
-// another.
+// another, ThingsBoard's X-Authorization header, its null UUID for "no
+// customer" and its 401 messages for locked and inactive accounts.
 //
 // The package is plain Go (no Terraform import) and independent of the
 // platform client packages, so that tests in any package and the
@@ -15,9 +16,10 @@
 //	defer srv.Close()
 //	base := srv.BaseURL(mock.Monogoto)
 //
-// Each platform is one file (monogoto.go, coiote.go, bienport.go) and one
-// entry of the registry (registry.go); Platforms lists their names, and each
-// gets its own listener. Tests can inject faults (SetFault), rate limits
+// Each platform is one file (monogoto.go, coiote.go, bienport.go,
+// thingsboard.go) and one entry of the registry (registry.go); Platforms
+// lists their names, and each gets its own listener. DemoLogin is each
+// platform's default seeded account. Tests can inject faults (SetFault), rate limits
 // (SetLoginRateLimit, SetRateLimit), read per-endpoint request counts
 // (Count) and the requests themselves, headers and bodies included
 // (ReceivedRequests), expire tokens without sleeping (AdvanceClock,
@@ -42,11 +44,13 @@
 //
 // # Seeded accounts
 //
-// DefaultConfig holds two accounts per platform (and a Coiote service
-// account), exported as Seed* variables, the vendors' documented examples
-// among them. Their passwords (Seed*Password, SeedCoioteClientSecret) are
-// fake, exist only in this mock, and are deliberately distinctive so that
-// leak tests can search for them.
+// DefaultConfig holds two usable accounts per platform (and a Coiote service
+// account; ThingsBoard also has a locked, an inactive and a two-factor
+// account, and an API key), exported as Seed* variables, the vendors'
+// documented examples among them. Their passwords (Seed*Password,
+// SeedCoioteClientSecret, SeedThingsboardAPIKeyValue) are fake, exist only
+// in this mock, start with "mockpw-" and are deliberately distinctive so
+// that leak tests can search for them.
 //
 // # Decisions where the public documentation is silent
 //
@@ -61,6 +65,15 @@
 //   - BienPort requires the `Bearer ` prefix on authorized endpoints, and the
 //     OrganizationId header must name one of the user's organizations (any of
 //     them).
+//   - ThingsBoard checks an account's state before its password: a locked or
+//     inactive account gets its message whatever the password (ThingsBoard
+//     versions differ here), and a two-factor account gets a
+//     pre-verification token only for the right password. Its refresh
+//     tokens are single-use (the real ones stay valid until they expire or
+//     the session ends): a client must use the new pair. It reads tokens and
+//     API keys from X-Authorization only, and reports a bad token as
+//     "Invalid username or password", as ThingsBoard does. It serves none of
+//     the /api/auth/2fa endpoints.
 //   - Rate limits count every attempt (successful or not) per client IP in a
 //     sliding window; refused attempts do not count.
 //   - Headers the mock does not need are ignored, never refused: vendor
@@ -99,5 +112,11 @@
 //     rememberMe as false. API calls carry `Authorization: Bearer` and
 //     `OrganizationId`, from the vendor's pages and our `headers` output
 //     alike.
+//   - ThingsBoard. Its Java REST client (thingsboard rest-client, RestClient)
+//     posts {"username","password"} with Spring's RestTemplate (Accept:
+//     application/json, application/*+json; key order its HashMap's),
+//     refreshes with {"refreshToken"} and sends `X-Authorization: Bearer`
+//     on every call, GET /api/auth/user included; our client sends the same
+//     bodies and header, or `X-Authorization: ApiKey <key>` with an API key.
 //   - Every client of ours sends its own User-Agent; the mock ignores it.
 package mock

@@ -25,6 +25,7 @@ func (monogotoMock) info() platformInfo {
 		// Clients configure the v1 API's base URL apart from the console's.
 		aliases:     []string{"monogoto_v1"},
 		tokenFields: []string{"token", "access_token"},
+		demo:        Login{SeedMonogotoDemo.UserName, SeedMonogotoDemo.Password},
 	}
 }
 

@@ -13,7 +13,7 @@ import (
 // platform's mock means its file, one line here and its section embedded
 // in Config (embedded so that its settings stay typed Config fields with a
 // flat JSON form).
-var registry = []platformMock{monogotoMock{}, coioteMock{}, bienportMock{}}
+var registry = []platformMock{monogotoMock{}, coioteMock{}, bienportMock{}, thingsboardMock{}}
 
 // platformMock is one mock platform.
 type platformMock interface {
@@ -43,6 +43,13 @@ type platformInfo struct {
 	// tokenFields are the fields of a login answer that Fault.NoToken
 	// removes.
 	tokenFields []string
+	// demo is the seeded account that DemoLogin returns.
+	demo Login
+}
+
+// Login is a user name and password of a seeded account.
+type Login struct {
+	User, Password string
 }
 
 // configSection is one platform's part of Config: a struct embedded in
@@ -85,6 +92,19 @@ func Platforms() []platform.Name {
 		out[i] = m.info().name
 	}
 	return out
+}
+
+// DemoLogin is mock platform p's default account: a seeded user whose
+// user name and password sign in with the platform's usual login. The
+// demo, the acceptance tests and the clients' tests against the mock sign
+// in as it, so that they need no per-platform code. ok is false for an
+// unknown platform.
+func DemoLogin(p platform.Name) (l Login, ok bool) {
+	m, ok := lookup(p)
+	if !ok {
+		return Login{}, false
+	}
+	return m.info().demo, true
 }
 
 // Title is the human name of mock platform p ("Coiote IoT DM"), or "" when

@@ -27,14 +27,17 @@ type Endpoint string
 // under exactly one of them.
 const (
 	// EndpointLogin is the password login: Monogoto POST /Auth, Coiote
-	// POST /api/auth/oauth_password, BienPort POST /api/auth/login.
+	// POST /api/auth/oauth_password, BienPort and ThingsBoard
+	// POST /api/auth/login.
 	EndpointLogin Endpoint = "login"
 	// EndpointV1Login is Monogoto's POST /v1/auth/token.
 	EndpointV1Login Endpoint = "v1_login"
-	// EndpointRefresh is Monogoto's POST /v1/auth/refresh.
+	// EndpointRefresh is a refresh-token exchange: Monogoto's
+	// POST /v1/auth/refresh, ThingsBoard's POST /api/auth/token.
 	EndpointRefresh Endpoint = "refresh"
-	// EndpointProfile is Coiote's GET /api/coiotedm/v3/users/{login} and
-	// BienPort's GET /api/user/get-screen-name/{screenName}.
+	// EndpointProfile is Coiote's GET /api/coiotedm/v3/users/{login},
+	// BienPort's GET /api/user/get-screen-name/{screenName} and
+	// ThingsBoard's GET /api/auth/user.
 	EndpointProfile Endpoint = "profile"
 	// EndpointAuthorized is a cheap authorized call: Monogoto GET /things,
 	// Coiote GET /api/coiotedm/v3/devices, BienPort
@@ -334,7 +337,7 @@ func (s *Server) ReceivedRequests(p platform.Name) []Request {
 // Coiote password hash the server has issued, oldest first.
 func (s *Server) IssuedSecrets() []string { return s.tokens.issuedSecrets() }
 
-// Passwords returns every configured password and client secret.
+// Passwords returns every configured password, client secret and API key.
 func (s *Server) Passwords() []string { return s.cfg.secrets() }
 
 // LastToken is the access token platform p issued last ("" if none).

@@ -22,10 +22,11 @@ import (
 )
 
 func TestRegistry(t *testing.T) {
-	if got, want := Platforms(), []platform.Name{Monogoto, Coiote, Bienport}; !reflect.DeepEqual(got, want) {
+	if got, want := Platforms(), []platform.Name{Monogoto, Coiote, Bienport, Thingsboard}; !reflect.DeepEqual(got, want) {
 		t.Fatalf("Platforms() = %v, want %v", got, want)
 	}
-	for p, want := range map[platform.Name]string{Monogoto: "Monogoto", Coiote: "Coiote IoT DM", Bienport: "BienPort", "nope": ""} {
+	for p, want := range map[platform.Name]string{Monogoto: "Monogoto", Coiote: "Coiote IoT DM", Bienport: "BienPort",
+		Thingsboard: "ThingsBoard", "nope": ""} {
 		if got := Title(p); got != want {
 			t.Errorf("Title(%q) = %q, want %q", p, got, want)
 		}
@@ -73,11 +74,22 @@ func TestRegistry(t *testing.T) {
 	if cfg.AccountNames("nope") != nil {
 		t.Error("AccountNames of an unknown platform")
 	}
+	// Every platform has a default account, one of its seeded ones.
+	def := DefaultConfig()
+	for _, p := range Platforms() {
+		l, ok := DemoLogin(p)
+		if !ok || !contains(def.AccountNames(p), l.User) || !contains(def.secrets(), l.Password) {
+			t.Errorf("%s: DemoLogin() = %q, %v: not a seeded account", p, l.User, ok)
+		}
+	}
+	if _, ok := DemoLogin("nope"); ok {
+		t.Error("DemoLogin of an unknown platform")
+	}
 }
 
 func TestBaseURLs(t *testing.T) {
 	s := startT(t, nil)
-	wantPath := map[platform.Name]string{Monogoto: "", Coiote: "", Bienport: "/api"}
+	wantPath := map[platform.Name]string{Monogoto: "", Coiote: "", Bienport: "/api", Thingsboard: ""}
 	for _, p := range Platforms() {
 		u, err := url.Parse(s.BaseURL(p))
 		if err != nil || u.Scheme != "http" || u.Hostname() != "127.0.0.1" || u.Port() == "" {
@@ -89,7 +101,7 @@ func TestBaseURLs(t *testing.T) {
 	}
 	want := map[string]string{
 		"monogoto": s.BaseURL(Monogoto), "monogoto_v1": s.BaseURL(Monogoto),
-		"coiote": s.BaseURL(Coiote), "bienport": s.BaseURL(Bienport),
+		"coiote": s.BaseURL(Coiote), "bienport": s.BaseURL(Bienport), "thingsboard": s.BaseURL(Thingsboard),
 	}
 	if got := s.BaseURLs(); !reflect.DeepEqual(got, want) {
 		t.Errorf("BaseURLs() = %v, want %v", got, want)
@@ -105,6 +117,8 @@ func TestAccountNames(t *testing.T) {
 		Monogoto: {"demo@monogoto.io", "fleet.viewer@example.com"},
 		Coiote:   {"ops@acme.example", "acmeadmin", "client iotauth-ci (realm coiote-cloud)"},
 		Bienport: {"bienport.demo", "905554447788"},
+		Thingsboard: {"tenant@thingsboard.org", "customer@thingsboard.org", "locked.user@thingsboard.example",
+			"disabled.user@thingsboard.example", "mfa.user@thingsboard.example", "API key ci-pipeline (tenant@thingsboard.org)"},
 	} {
 		if got := cfg.AccountNames(p); !reflect.DeepEqual(got, want) {
 			t.Errorf("%s: %v, want %v", p, got, want)
@@ -226,7 +240,9 @@ func TestConcurrentFaultTimes(t *testing.T) {
 func TestPasswordsAndLastToken(t *testing.T) {
 	s := startT(t, nil)
 	want := []string{SeedMonogotoDemoPassword, SeedMonogotoViewerPassword, SeedCoioteOpsPassword, SeedCoioteAdminPassword,
-		SeedCoioteClientSecret, SeedBienportDemoPassword, SeedBienportPhonePassword}
+		SeedCoioteClientSecret, SeedBienportDemoPassword, SeedBienportPhonePassword, SeedThingsboardTenantPassword,
+		SeedThingsboardCustomerPassword, SeedThingsboardLockedPassword, SeedThingsboardDisabledPassword,
+		SeedThingsboardTwoFactorPassword, SeedThingsboardAPIKeyValue}
 	got := s.Passwords()
 	sort.Strings(got)
 	sort.Strings(want)
@@ -489,7 +505,7 @@ func TestLoadConfigFile(t *testing.T) {
 	for name, bad := range map[string]string{
 		"unknown key":      `{"monogotoo": []}`,
 		"bad duration":     `{"latency": "soon"}`,
-		"unknown platform": `{"ports": {"thingsboard": 1}}`,
+		"unknown platform": `{"ports": {"acme": 1}}`,
 		"not JSON":         `monogoto = []`,
 	} {
 		if err := os.WriteFile(path, []byte(bad), 0o600); err != nil {

@@ -35,6 +35,9 @@ const (
 	kindAccess tokenKind = iota + 1
 	kindRefreshV1
 	kindRefreshLegacy
+	// kindRefresh is a single-use refresh token of another platform
+	// (ThingsBoard's); tokenInfo.platform keeps platforms apart.
+	kindRefresh
 )
 
 // tokenInfo is what the server remembers about one token it issued.

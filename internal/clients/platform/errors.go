@@ -14,7 +14,10 @@ type Kind int
 // The kinds of failure a platform call can end in.
 const (
 	KindUnknown Kind = iota
-	// KindBadCredentials: the platform rejected the user name or password.
+	// KindBadCredentials: the platform rejected the credentials (user name
+	// and password, client secret or API key), or will not let the account
+	// sign in with them at all (locked, disabled, a second factor needed):
+	// sending them again cannot succeed.
 	KindBadCredentials
 	// KindTokenRejected: an API call with a fresh token answered 401.
 	KindTokenRejected
@@ -91,6 +94,10 @@ type Error struct {
 	Field string
 	// Detail is a short, secret-free description of what happened.
 	Detail string
+	// Advice, when set, is the platform's own advice for this failure and
+	// replaces the kind's general Hint: a locked account needs an
+	// administrator, not a new password. Secret-free, like Detail.
+	Advice string
 	// Err is the underlying error (network, TLS, JSON); never one that could
 	// hold a secret.
 	Err error
@@ -133,8 +140,12 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
-// Hint tells the user what to do about the error.
+// Hint tells the user what to do about the error: the platform's Advice
+// when it gave one, otherwise the advice for its kind.
 func (e *Error) Hint() string {
+	if e.Advice != "" {
+		return e.Advice
+	}
 	switch e.Kind {
 	case KindBadCredentials:
 		return "Check the user name and password for this platform (provider block, the ephemeral block's own username/password, or the IOTAUTH_* environment variables). The provider sends refused credentials only once per run: every other block that uses them fails with this error without contacting the platform. Each further run sends them once more, so fix them before running again if the platform locks accounts after failed logins."

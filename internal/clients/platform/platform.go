@@ -30,6 +30,10 @@ const (
 	// ClientCredentials: `client_id` and `client_secret` (OAuth 2.0
 	// client-credentials grant, e.g. Coiote's IAM service accounts).
 	ClientCredentials CredentialKind = "client_credentials"
+	// APIKey: `api_key` alone, a long-lived secret sent with every call
+	// instead of a token from a login (e.g. ThingsBoard's API keys). It
+	// names no principal: messages call it "API key".
+	APIKey CredentialKind = "api_key"
 )
 
 // Info is what a platform declares about itself. The provider derives the
@@ -120,23 +124,33 @@ type Credentials struct {
 	ClientID     string
 	ClientSecret string
 
+	APIKey string
+
 	// Options holds the platform's declared settings by name, resolved
 	// (configuration, environment, default). Booleans are "true"/"false".
 	Options map[string]string
 }
 
-// Kind is the credential kind these credentials use.
+// Kind is the credential kind these credentials use: an API key when one
+// is set, else client credentials when either half is set, else a password.
 func (c Credentials) Kind() CredentialKind {
-	if c.ClientID != "" || c.ClientSecret != "" {
+	switch {
+	case c.APIKey != "":
+		return APIKey
+	case c.ClientID != "" || c.ClientSecret != "":
 		return ClientCredentials
 	}
 	return Password
 }
 
-// Principal is the account name used in messages and cache keys: the user
-// name, or the client ID of client credentials.
+// Principal is the account name used in messages: the user name, the
+// client ID of client credentials, or "" for an API key, which names no
+// account (messages say "API key" instead).
 func (c Credentials) Principal() string {
-	if c.Kind() == ClientCredentials {
+	switch c.Kind() {
+	case APIKey:
+		return ""
+	case ClientCredentials:
 		return c.ClientID
 	}
 	return c.Username
@@ -158,10 +172,13 @@ func (c Credentials) Option(name string) string { return c.Options[name] }
 func (c Credentials) BoolOption(name string) bool { return c.Options[name] == "true" }
 
 // Secrets lists the credentials' secrets (for masking and leak checks).
-func (c Credentials) Secrets() []string { return []string{c.Password, c.ClientSecret} }
+func (c Credentials) Secrets() []string { return []string{c.Password, c.ClientSecret, c.APIKey} }
 
-// String never includes the password or client secret.
+// String never includes the password, client secret or API key.
 func (c Credentials) String() string {
+	if c.Kind() == APIKey {
+		return fmt.Sprintf("%s API key credentials at %s", c.Platform, c.BaseURL)
+	}
 	return fmt.Sprintf("%s credentials for %q at %s", c.Platform, c.Principal(), c.BaseURL)
 }
 
@@ -178,8 +195,10 @@ type Session struct {
 	Token     string
 	TokenType string
 	// Headers are what a consumer sends on every API call: the
-	// authorization header plus the platform's extras (Monogoto's apikey,
-	// BienPort's OrganizationId). Set by the platform's Login.
+	// authorization header (Authorization, or the platform's own such as
+	// ThingsBoard's X-Authorization) plus the platform's extras
+	// (Monogoto's apikey, BienPort's OrganizationId). Set by the
+	// platform's Login.
 	Headers map[string]string
 	// ExpiresAt is zero when the platform does not say when the token expires.
 	ExpiresAt time.Time
@@ -194,7 +213,8 @@ type Session struct {
 }
 
 // AuthorizationHeader is the token type, a space and the token: the value
-// of the platform's authorization header.
+// of the platform's authorization header ("ApiKey <key>" for a session
+// that uses an API key).
 func (s *Session) AuthorizationHeader() string {
 	tt := s.TokenType
 	if tt == "" {

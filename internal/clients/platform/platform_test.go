@@ -21,6 +21,7 @@ const (
 	testRefreshToken = "refresh-eyJ0eXAiOiJKV1QifQ.rotating.sig"
 	testMQTTPassword = "XFAYdhtDquax/rtofHjqCw=="
 	testClientSecret = "client-secret-0f9e8d7c"
+	testAPIKey       = "api-key-7c6b5a49"
 )
 
 // allKinds lists every declared kind, so that a new kind without a name or a
@@ -71,9 +72,16 @@ func TestCredentialsKindAndOptions(t *testing.T) {
 			t.Errorf("%#v: Kind = %v", cc, cc.Kind())
 		}
 	}
-	if got := (platform.Credentials{Password: testPassword, ClientSecret: testClientSecret}).Secrets(); len(got) != 2 ||
-		got[0] != testPassword || got[1] != testClientSecret {
-		t.Errorf("Secrets() misses a secret")
+	// An API key wins over whatever else is set (the provider clears the
+	// rest); it names no principal.
+	for _, cc := range []platform.Credentials{{APIKey: testAPIKey}, {APIKey: testAPIKey, Username: "u", ClientID: "svc"}} {
+		if cc.Kind() != platform.APIKey || cc.Principal() != "" {
+			t.Errorf("%#v: Kind = %v, Principal = %q", cc, cc.Kind(), cc.Principal())
+		}
+	}
+	got := (platform.Credentials{Password: testPassword, ClientSecret: testClientSecret, APIKey: testAPIKey}).Secrets()
+	if !reflect.DeepEqual(got, []string{testPassword, testClientSecret, testAPIKey}) {
+		t.Errorf("Secrets() = %d values, want the password, the client secret and the API key", len(got))
 	}
 }
 
@@ -200,6 +208,10 @@ func TestHint(t *testing.T) {
 	if h := (&platform.Error{Kind: platform.KindUnknown}).Hint(); !strings.Contains(h, "TF_LOG=DEBUG") {
 		t.Errorf("default hint = %q", h)
 	}
+	// A platform's own advice replaces the kind's general hint.
+	if h := (&platform.Error{Kind: platform.KindBadCredentials, Advice: "Ask an administrator."}).Hint(); h != "Ask an administrator." {
+		t.Errorf("hint with advice = %q", h)
+	}
 }
 
 func TestAsErrorIsKindUnwrap(t *testing.T) {
@@ -291,14 +303,18 @@ func TestCredentialsPrincipalAndString(t *testing.T) {
 	if want := `coiote credentials for "ops@acme.example" at https://eu.iot.avsystem.cloud`; cr.String() != want {
 		t.Errorf("String() = %q, want %q", cr.String(), want)
 	}
-	for _, c := range []platform.Credentials{cr, sa} {
+	key := platform.Credentials{Platform: "thingsboard", BaseURL: "https://thingsboard.cloud", APIKey: testAPIKey}
+	if want := "thingsboard API key credentials at https://thingsboard.cloud"; key.String() != want {
+		t.Errorf("API key String() = %q, want %q", key.String(), want)
+	}
+	for _, c := range []platform.Credentials{cr, sa, key} {
 		for _, s := range formatAll(c) {
-			if strings.Contains(s, testPassword) || strings.Contains(s, testClientSecret) {
+			if strings.Contains(s, testPassword) || strings.Contains(s, testClientSecret) || strings.Contains(s, testAPIKey) {
 				t.Errorf("formatted credentials hold a secret: %q", s)
 			}
 		}
 		for _, s := range formatAll(&c) {
-			if strings.Contains(s, testPassword) || strings.Contains(s, testClientSecret) {
+			if strings.Contains(s, testPassword) || strings.Contains(s, testClientSecret) || strings.Contains(s, testAPIKey) {
 				t.Errorf("formatted *credentials hold a secret: %q", s)
 			}
 		}
@@ -374,6 +390,10 @@ func TestAuthorizationHeaderAndSecrets(t *testing.T) {
 	s.TokenType = "JWT"
 	if got := s.AuthorizationHeader(); got != "JWT abc" {
 		t.Errorf("AuthorizationHeader() with a token type = %q", got)
+	}
+	key := &platform.Session{Token: testAPIKey, TokenType: "ApiKey"}
+	if got := key.AuthorizationHeader(); got != "ApiKey "+testAPIKey || !strings.Contains(strings.Join(key.Secrets(), " "), "ApiKey "+testAPIKey) {
+		t.Errorf("an API key session's header %q is not among its secrets", got)
 	}
 	all := strings.Join(secretSession().Secrets(), " ")
 	for _, secret := range []string{testToken, testRefreshToken, testMQTTPassword, "Bearer " + testToken} {
