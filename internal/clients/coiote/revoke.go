@@ -39,7 +39,7 @@ func (Platform) Revoke(ctx context.Context, c *httpx.Client, cr platform.Credent
 	if err != nil {
 		return err
 	}
-	return resp.Check(httpx.Expect{
+	return resp.Check(httpx.Expect{ //nolint:gosec // G101: Credentials names what was refused; it holds none.
 		Path:        path,
 		Refused:     func(status int) bool { return status == http.StatusUnauthorized },
 		Credentials: "client ID and secret",
