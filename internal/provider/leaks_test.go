@@ -89,11 +89,21 @@ func (c secretSearch) CheckPlan(_ context.Context, req plancheck.CheckPlanReques
 
 // leakConfig uses every platform's token (in a provisioner's environment,
 // the way the README shows) and reads every platform's profile, without
-// the echo provider: nothing secret may reach the plan or the state.
+// the echo provider: nothing secret may reach the plan or the state. The
+// BienPort token is revoked when its block closes (the private data, Close
+// and the logout run too), and the Coiote token has a min_validity.
 const leakConfig = `
 ephemeral "iotauth_token" "m" { platform = "monogoto" }
-ephemeral "iotauth_token" "c" { platform = "coiote" }
-ephemeral "iotauth_token" "b" { platform = "bienport" }
+
+ephemeral "iotauth_token" "c" {
+  platform     = "coiote"
+  min_validity = "2m"
+}
+
+ephemeral "iotauth_token" "b" {
+  platform        = "bienport"
+  revoke_on_close = true
+}
 
 data "iotauth_user_profile" "m" { platform = "monogoto" }
 data "iotauth_user_profile" "c" { platform = "coiote" }
@@ -171,6 +181,9 @@ func TestAccNoLeaks(t *testing.T) {
 		if srv.LastToken(p) == "" {
 			t.Fatalf("%s issued no token: the search would prove nothing", p)
 		}
+	}
+	if srv.Count(mock.Bienport, mock.EndpointRevoke) == 0 {
+		t.Fatal("no BienPort token was revoked: the revocation path was not searched")
 	}
 	b, err := os.ReadFile(logFile) //nolint:gosec // G304: the test's own temporary file.
 	if err != nil {
