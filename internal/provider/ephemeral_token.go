@@ -226,7 +226,8 @@ func (r *tokenEphemeralResource) Schema(_ context.Context, _ ephemeral.SchemaReq
 			"Credentials come from the provider block (or its environment variables); `username` and `password` " +
 			"(or `client_id` and `client_secret` where the platform accepts service accounts) in this block override " +
 			"them, so that `for_each` can walk many accounts. Blocks with the same credentials share one login per " +
-			"provider process, and a login the platform refused is never sent again by that process.",
+			"provider process, and a login the platform refused is never sent again by that process. The token lifetime " +
+			"guide explains min_validity, the warning when a token expires while in use, and revoke_on_close.",
 		Attributes: attrs,
 	}
 }
@@ -512,8 +513,9 @@ func (p tokenPrivate) remedies() string {
 // a new one. It asks for no further renewal.
 //
 // Terraform before 1.17 drops the diagnostics of Renew (hashicorp/terraform
-// issue 38574), so the warning is also logged (WARN) and Close warns again
-// when the token did expire before its block closed.
+// issue 38574; the fix, pull request 38989, targets 1.17), so the warning is
+// also logged (WARN) and Close warns again when the token did expire
+// before its block closed.
 func (r *tokenEphemeralResource) Renew(ctx context.Context, req ephemeral.RenewRequest, resp *ephemeral.RenewResponse) {
 	p, ok := readPrivate(ctx, req.Private.GetKey, &resp.Diagnostics)
 	if !ok || r.data == nil || r.data.manager == nil {
@@ -668,7 +670,7 @@ func revocableDoc() string {
 			ca := credentialAttrs[k]
 			kinds = append(kinds, "`"+ca.principal+"` and `"+ca.secret+"`")
 		}
-		parts = append(parts, info.Title+" with "+joinWords(kinds, "or"))
+		parts = append(parts, info.Title+" (with "+joinWords(kinds, "or")+")")
 	}
 	if len(parts) == 0 {
 		return "none of the supported platforms"

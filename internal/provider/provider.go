@@ -103,8 +103,8 @@ func (p *iotauthProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 		"revoke_on_close": schema.BoolAttribute{
 			Optional: true,
 			MarkdownDescription: "The default `revoke_on_close` of every `iotauth_token` block: revoke a token when " +
-				"the last block of the provider process that uses it closes. It applies only where the platform can " +
-				"revoke the block's tokens (" + revocableDoc() + ") and is ignored elsewhere; a block's own " +
+				"the last block of the provider process that uses it closes. It applies only to the tokens the provider " +
+				"can revoke, those of " + revocableDoc() + ", and is ignored elsewhere; a block's own " +
 				"`revoke_on_close = true` on a platform that cannot revoke is an error." +
 				envNote(envRevokeOnClose, "`false`") + " The variable takes `true` or `false`.",
 		},
