@@ -424,7 +424,13 @@ func (r *tokenEphemeralResource) Open(ctx context.Context, req ephemeral.OpenReq
 
 	// Renew and Close need the lease and what their messages name, never
 	// the token: Close revokes through the Manager, which holds it.
-	priv, err := json.Marshal(tokenPrivate{Lease: lease, Platform: string(name), User: cr.Principal(), ExpiresAt: m.ExpiresAt.ValueString()})
+	// An expiry the cache does not trust (already past at the login) gives
+	// no RenewAt and no warning at Close either.
+	renewAt, expiresAt := clients.RenewAt(s), ""
+	if !renewAt.IsZero() {
+		expiresAt = m.ExpiresAt.ValueString()
+	}
+	priv, err := json.Marshal(tokenPrivate{Lease: lease, Platform: string(name), User: cr.Principal(), ExpiresAt: expiresAt})
 	if err != nil {
 		resp.Diagnostics.AddError("Internal error", "The token's private data could not be encoded: "+err.Error())
 	}
@@ -436,7 +442,7 @@ func (r *tokenEphemeralResource) Open(ctx context.Context, req ephemeral.OpenReq
 		_, _ = r.data.manager.Release(ctx, lease)
 		return
 	}
-	resp.RenewAt = clients.RenewAt(s)
+	resp.RenewAt = renewAt
 	tflog.Debug(ctx, "Opened an iotauth_token", map[string]any{
 		"platform":        string(name),
 		"user":            cr.Principal(),
