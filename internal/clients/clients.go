@@ -6,7 +6,10 @@ package clients
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/iotauth/terraform-provider-iotauth/internal/clients/bienport"
@@ -36,6 +39,14 @@ type Platform interface {
 // platform refuses (KindTokenRejected) makes the Manager log in again.
 type Refresher interface {
 	Refresh(ctx context.Context, c *httpx.Client, cr platform.Credentials, prev *platform.Session) (*platform.Session, error)
+}
+
+// Revoker is implemented by platforms that can revoke a token before it
+// expires (BienPort's logout, Coiote's service-account tokens). Info.Revokes
+// declares for which credential kinds; Revoke is only called for those.
+// A failure is reported to the user as a warning: the work is done.
+type Revoker interface {
+	Revoke(ctx context.Context, c *httpx.Client, cr platform.Credentials, s *platform.Session) error
 }
 
 // registry lists the platforms, in the order the documentation shows them.
@@ -98,10 +109,30 @@ type Settings struct {
 
 // Manager logs in to the platforms: at most once per credential set while
 // the session stays fresh, and never again for a credential set the
-// platform refused. It is safe for concurrent use.
+// platform refused. It also counts who holds each session handed out by
+// Open, so that a session is revoked only when the last of them lets it go.
+// It is safe for concurrent use.
 type Manager struct {
 	http  *httpx.Client
 	cache *cache.Cache
+
+	mu sync.Mutex
+	// leases maps a lease ID (Open) to the session it holds.
+	leases map[string]*platform.Session
+	// holders counts, per session handed out by Open, the leases on it.
+	holders map[*platform.Session]*holding
+	// revoked are sessions revoked (or being revoked) by Release: never
+	// handed out again.
+	revoked map[*platform.Session]bool
+}
+
+// holding is what the Manager knows of a session while leases hold it.
+type holding struct {
+	key    string
+	cr     platform.Credentials
+	p      Platform
+	count  int
+	revoke bool
 }
 
 // New builds a Manager with its own HTTP client and session cache.
@@ -125,7 +156,13 @@ func New(s Settings) (*Manager, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Manager{http: hc, cache: cache.New(cache.Options{MaxAge: s.SessionMaxAge})}, nil
+	return &Manager{
+		http:    hc,
+		cache:   cache.New(cache.Options{MaxAge: s.SessionMaxAge}),
+		leases:  map[string]*platform.Session{},
+		holders: map[*platform.Session]*holding{},
+		revoked: map[*platform.Session]bool{},
+	}, nil
 }
 
 // Session returns a session for cr: the cached one while it is fresh,
@@ -138,13 +175,143 @@ func (m *Manager) Session(ctx context.Context, cr platform.Credentials) (*platfo
 	if err != nil {
 		return nil, err
 	}
-	s, err := m.cache.Get(ctx, cache.Key(cr), func(ctx context.Context, prev *platform.Session) (*platform.Session, error) {
+	return m.session(ctx, p, info, cr, platform.Need{})
+}
+
+func (m *Manager) session(ctx context.Context, p Platform, info platform.Info, cr platform.Credentials, need platform.Need) (*platform.Session, error) {
+	s, err := m.cache.Get(ctx, cache.Key(cr), need, func(ctx context.Context, prev *platform.Session) (*platform.Session, error) {
 		return login(ctx, m.http, p, cr, prev)
 	})
 	if err != nil {
 		return nil, platform.Annotate(err, info.Title, cr.Principal(), "login")
 	}
 	return s, nil
+}
+
+// maxOpenRounds bounds Open's retries when the session it got was revoked
+// by a concurrent Release: each round after the first logs in anew.
+const maxOpenRounds = 3
+
+// Open is Session for a holder that keeps the session until Release (an
+// iotauth_token block): the session stays valid for need.MinValidity
+// (see cache.Cache.Get), and it is counted as held under the returned lease
+// ID, a random handle that says nothing about the credentials. With revoke,
+// the session is revoked when the last lease on it is released; revoke is
+// only valid where the platform can revoke tokens of cr's kind.
+func (m *Manager) Open(ctx context.Context, cr platform.Credentials, need platform.Need, revoke bool) (*platform.Session, string, error) {
+	p, info, err := check(cr)
+	if err != nil {
+		return nil, "", err
+	}
+	if revoke && !info.CanRevoke(cr.Kind()) {
+		return nil, "", &platform.Error{Kind: platform.KindInvalidConfig, Platform: info.Title, User: cr.Principal(), Op: "login",
+			Detail: "this platform cannot revoke tokens of " + strings.ReplaceAll(string(cr.Kind()), "_", " ")}
+	}
+	key := cache.Key(cr)
+	for range maxOpenRounds {
+		s, err := m.session(ctx, p, info, cr, need)
+		if err != nil {
+			return nil, "", err
+		}
+		m.mu.Lock()
+		if m.revoked[s] {
+			// A Release revoked it between the cache and here; the cache
+			// no longer holds it, so the next round logs in anew.
+			m.mu.Unlock()
+			continue
+		}
+		h := m.holders[s]
+		if h == nil {
+			h = &holding{key: key, cr: cr, p: p}
+			m.holders[s] = h
+		}
+		h.count++
+		h.revoke = h.revoke || revoke
+		id := leaseID()
+		m.leases[id] = s
+		m.mu.Unlock()
+		return s, id, nil
+	}
+	return nil, "", &platform.Error{Kind: platform.KindUnknown, Platform: info.Title, User: cr.Principal(), Op: "login",
+		Detail: "internal error: every session obtained was revoked before it could be handed out"}
+}
+
+// leaseID is a random lease handle.
+func leaseID() string {
+	b := make([]byte, 16)
+	// crypto/rand.Read never returns an error (it crashes the program
+	// instead when the system's random source fails).
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// Retire stops handing out the session of lease id to later callers (they
+// get a new login, or a refresh where the platform has one). The lease
+// still holds it. The provider retires a session when Terraform asks to
+// renew a token that is about to expire while in use.
+func (m *Manager) Retire(id string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if s, h := m.leases[id], m.holders[m.leases[id]]; s != nil && h != nil {
+		m.cache.Retire(h.key, s)
+	}
+}
+
+// Release ends lease id. When it was the last lease on its session and any
+// holder asked for revocation, the session is dropped from the cache (never
+// handed out again) and revoked, unless it has already expired. revoked
+// reports that a revocation was sent and accepted; an error is the failed
+// revocation, worth a warning only. Unknown IDs are ignored.
+func (m *Manager) Release(ctx context.Context, id string) (revoked bool, err error) {
+	m.mu.Lock()
+	s := m.leases[id]
+	delete(m.leases, id)
+	h := m.holders[s]
+	if s == nil || h == nil {
+		m.mu.Unlock()
+		return false, nil
+	}
+	h.count--
+	if h.count > 0 {
+		m.mu.Unlock()
+		return false, nil
+	}
+	delete(m.holders, s)
+	if !h.revoke {
+		m.mu.Unlock()
+		return false, nil
+	}
+	m.revoked[s] = true
+	m.cache.Drop(h.key, s)
+	m.mu.Unlock()
+
+	// Nothing left to revoke once the token has expired. An expiry the
+	// platform gave in the past already at the login (its clock behind
+	// ours) is not trusted for this, as the cache does not trust it.
+	if !RenewAt(s).IsZero() && !time.Now().Before(s.ExpiresAt) {
+		return false, nil
+	}
+	r, ok := h.p.(Revoker)
+	info := h.p.Info()
+	if !ok || !info.CanRevoke(h.cr.Kind()) {
+		// Open refuses revoke for such a session: not reached.
+		return false, nil
+	}
+	if err := r.Revoke(ctx, m.http, h.cr, s); err != nil {
+		return false, platform.Annotate(err, info.Title, h.cr.Principal(), "token revocation")
+	}
+	return true, nil
+}
+
+// RenewAt is when a session's holder should ask for a new one: the cache's
+// margin before its expiry (cache.Margin), after which the cache no longer
+// hands it out. It is zero when the expiry is unknown.
+func RenewAt(s *platform.Session) time.Time {
+	life := s.ExpiresAt.Sub(s.ObtainedAt)
+	if s.ExpiresAt.IsZero() || life <= 0 {
+		return time.Time{}
+	}
+	return s.ExpiresAt.Add(-cache.Margin(life))
 }
 
 // login signs in, refreshing prev instead where the platform can.

@@ -222,6 +222,17 @@ func TestPlatformsDeclareThemselves(t *testing.T) {
 				}
 			}
 			checkFields(t, info.ProfileFields)
+			// Revocation is declared exactly where it is implemented, and
+			// only for credential kinds the platform accepts.
+			p, _ := clients.Lookup(info.Name)
+			if _, ok := p.(clients.Revoker); ok != (len(info.Revokes) > 0) || (info.RevokeDoc != "") != ok {
+				t.Errorf("implements Revoker: %v; declares Revokes %v and RevokeDoc %q", ok, info.Revokes, info.RevokeDoc)
+			}
+			for _, k := range info.Revokes {
+				if !info.Accepts(k) {
+					t.Errorf("declares revocation for %s, which it does not accept", k)
+				}
+			}
 		})
 	}
 }

@@ -27,6 +27,8 @@ const (
 	envCACertPEM      = "IOTAUTH_CA_CERT_PEM"
 	envInsecure       = "IOTAUTH_INSECURE"
 	envSessionMaxAge  = "IOTAUTH_SESSION_MAX_AGE"
+	envMinValidity    = "IOTAUTH_MIN_VALIDITY"
+	envRevokeOnClose  = "IOTAUTH_REVOKE_ON_CLOSE"
 )
 
 // envName is the environment variable of a platform's attribute.
@@ -42,6 +44,8 @@ type sharedModel struct {
 	CACertPEM      types.String `tfsdk:"ca_cert_pem"`
 	Insecure       types.Bool   `tfsdk:"insecure"`
 	SessionMaxAge  types.String `tfsdk:"session_max_age"`
+	MinValidity    types.String `tfsdk:"min_validity"`
+	RevokeOnClose  types.Bool   `tfsdk:"revoke_on_close"`
 }
 
 // providerConfig is the provider configuration after the environment fallbacks
@@ -52,7 +56,18 @@ type providerConfig struct {
 	sharedUnknown bool
 	// insecureFromEnv is set when insecure = true came from IOTAUTH_INSECURE.
 	insecureFromEnv bool
-	accounts        map[platform.Name]account
+	// tokens are the defaults of iotauth_token's lifetime arguments.
+	tokens   tokenDefaults
+	accounts map[platform.Name]account
+}
+
+// tokenDefaults are the provider-level defaults of iotauth_token's
+// min_validity and revoke_on_close.
+type tokenDefaults struct {
+	minValidity time.Duration
+	// revokeOnClose applies only where the platform can revoke the
+	// block's tokens; elsewhere it is ignored (see tokenLifetime).
+	revokeOnClose bool
 }
 
 // secrets lists every password and client secret of the configuration.
@@ -93,12 +108,13 @@ func readConfig(ctx context.Context, c tfsdk.Config, lookup func(string) (string
 	for name, target := range map[string]any{
 		"request_timeout": &m.RequestTimeout, "max_retries": &m.MaxRetries, "retry_max_wait": &m.RetryMaxWait,
 		"ca_cert_pem": &m.CACertPEM, "insecure": &m.Insecure, "session_max_age": &m.SessionMaxAge,
+		"min_validity": &m.MinValidity, "revoke_on_close": &m.RevokeOnClose,
 	} {
 		diags.Append(c.GetAttribute(ctx, path.Root(name), target)...)
 	}
 	r := &resolver{lookup: lookup}
 	var cfg providerConfig
-	var unknown [6]bool
+	var unknown [8]bool
 	cfg.shared.Timeout, unknown[0] = r.duration(m.RequestTimeout, envRequestTimeout,
 		clients.DefaultTimeout, minRequestTimeout, maxRequestTimeout)
 	var retries int64
@@ -113,6 +129,10 @@ func readConfig(ctx context.Context, c tfsdk.Config, lookup func(string) (string
 	insecure, unknown[5] = r.boolean(m.Insecure, envInsecure, false)
 	cfg.shared.Insecure = insecure == "true"
 	cfg.insecureFromEnv = cfg.shared.Insecure && m.Insecure.IsNull()
+	cfg.tokens.minValidity, unknown[6] = r.duration(m.MinValidity, envMinValidity, 0, minMinValidity, maxMinValidity)
+	var revoke string
+	revoke, unknown[7] = r.boolean(m.RevokeOnClose, envRevokeOnClose, false)
+	cfg.tokens.revokeOnClose = revoke == "true"
 	for _, u := range unknown {
 		cfg.sharedUnknown = cfg.sharedUnknown || u
 	}
@@ -186,6 +206,7 @@ type providerData struct {
 	// manager is nil when a shared setting was unknown at configure time.
 	manager  *clients.Manager
 	accounts map[platform.Name]account
+	tokens   tokenDefaults
 }
 
 // secrets lists the passwords and client secrets of every platform.

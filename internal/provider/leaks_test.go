@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 
 	"github.com/iotauth/terraform-provider-iotauth/internal/clients/mock"
+	"github.com/iotauth/terraform-provider-iotauth/internal/clients/platform"
 )
 
 // mockSecrets is every secret the mock knows: the tokens, refresh tokens,
@@ -91,12 +92,19 @@ func (c secretSearch) CheckPlan(_ context.Context, req plancheck.CheckPlanReques
 // the way the README shows) and reads every platform's profile, without
 // the echo provider: nothing secret may reach the plan or the state. The
 // whole result of each token (token, headers, refresh token, MQTT
-// password: whatever the platform returns) reaches the provisioner.
+// password: whatever the platform returns) reaches the provisioner. Every
+// token has a min_validity, and every token a platform can revoke is
+// revoked when its block closes (the private data, Close and the logout
+// run too).
 func leakConfig() string {
 	var b strings.Builder
 	var ids, env, tests []string
 	for _, p := range mock.Platforms() {
-		fmt.Fprintf(&b, "ephemeral \"iotauth_token\" %[1]q { platform = %[1]q }\n", p)
+		revoke := ""
+		if info, ok := lookupInfo(p); ok && info.CanRevoke(platform.Password) {
+			revoke = "\n  revoke_on_close = true"
+		}
+		fmt.Fprintf(&b, "ephemeral \"iotauth_token\" %[1]q {\n  platform     = %[1]q\n  min_validity = \"2m\"%[2]s\n}\n", p, revoke)
 		fmt.Fprintf(&b, "data \"iotauth_user_profile\" %[1]q { platform = %[1]q }\n", p)
 		ids = append(ids, fmt.Sprintf("data.iotauth_user_profile.%s.id", p))
 		env = append(env, fmt.Sprintf("      %s = jsonencode(ephemeral.iotauth_token.%s)", strings.ToUpper(string(p)), p))
@@ -165,6 +173,9 @@ func TestAccNoLeaks(t *testing.T) {
 		if srv.LastToken(p) == "" {
 			t.Fatalf("%s issued no token: the search would prove nothing", p)
 		}
+	}
+	if srv.Count(mock.Bienport, mock.EndpointRevoke) == 0 {
+		t.Fatal("no BienPort token was revoked: the revocation path was not searched")
 	}
 	b, err := os.ReadFile(logFile) //nolint:gosec // G304: the test's own temporary file.
 	if err != nil {

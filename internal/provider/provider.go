@@ -95,6 +95,19 @@ func (p *iotauthProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 			"is reused before the provider logs in again. Sessions with a known expiry are reused until shortly "+
 			"before it (60 seconds, or a quarter of the token's lifetime when that is shorter).",
 			envSessionMaxAge, clients.DefaultSessionMaxAge, minSessionMaxAge, maxSessionMaxAge),
+		"min_validity": durationAttribute("The default `min_validity` of every `iotauth_token` block: how long "+
+			"a token handed to a block must stay valid, by the token's own expiry. `0s` asks for nothing beyond the "+
+			"session cache's margin. A token whose expiry the platform does not reveal counts as valid for "+
+			"`session_max_age` after its login. See the token lifetime guide.",
+			envMinValidity, 0, minMinValidity, maxMinValidity),
+		"revoke_on_close": schema.BoolAttribute{
+			Optional: true,
+			MarkdownDescription: "The default `revoke_on_close` of every `iotauth_token` block: revoke a token when " +
+				"the last block of the provider process that uses it closes. It applies only to the tokens the provider " +
+				"can revoke, those of " + revocableDoc() + ", and is ignored elsewhere; a block's own " +
+				"`revoke_on_close = true` on a platform that cannot revoke is an error." +
+				envNote(envRevokeOnClose, "`false`") + " The variable takes `true` or `false`.",
+		},
 	}
 	var titles []string
 	for _, info := range clients.Platforms() {
@@ -308,7 +321,7 @@ func (p *iotauthProvider) Configure(ctx context.Context, req provider.ConfigureR
 		resp.Diagnostics.Append(insecureWarning(path.Empty(), envInsecure+"=true"))
 	}
 
-	pd := &providerData{accounts: cfg.accounts}
+	pd := &providerData{accounts: cfg.accounts, tokens: cfg.tokens}
 	if !cfg.sharedUnknown {
 		cfg.shared.UserAgent = userAgent(p.version, req.TerraformVersion)
 		cfg.shared.Log = logHTTP

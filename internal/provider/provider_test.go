@@ -134,7 +134,7 @@ func closedPort(t *testing.T) string {
 
 // iotauthEnv lists every environment variable the provider reads.
 func iotauthEnv() []string {
-	vars := []string{envRequestTimeout, envMaxRetries, envRetryMaxWait, envCACertPEM, envInsecure, envSessionMaxAge}
+	vars := []string{envRequestTimeout, envMaxRetries, envRetryMaxWait, envCACertPEM, envInsecure, envSessionMaxAge, envMinValidity, envRevokeOnClose}
 	for _, info := range clients.Platforms() {
 		names := []string{"base_url"}
 		for _, k := range info.Credentials {

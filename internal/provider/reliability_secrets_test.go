@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/iotauth/terraform-provider-iotauth/internal/clients/mock"
+	"github.com/iotauth/terraform-provider-iotauth/internal/clients/platform"
 )
 
 // artifacts are the texts a run left behind, by name.
@@ -87,8 +88,9 @@ func (a artifacts) names() []string {
 // secretsConfig is leakConfig (every platform's token in a provisioner's
 // environment, every platform's profile) plus what it leaves out: per-block
 // credentials from ephemeral variables (a second Monogoto user and a
-// Coiote service account) and Monogoto's refresh token. Every password
-// comes from the environment, never from the configuration.
+// Coiote service account, revoked when its block closes, as leakConfig's
+// BienPort token is) and Monogoto's refresh token. Every password comes
+// from the environment, never from the configuration.
 func secretsConfig() string {
 	return `terraform {
   required_providers {
@@ -119,9 +121,10 @@ ephemeral "iotauth_token" "viewer" {
 }
 
 ephemeral "iotauth_token" "service" {
-  platform      = "coiote"
-  client_id     = "` + mock.SeedCoioteClient.ClientID + `"
-  client_secret = var.coiote_client_secret
+  platform        = "coiote"
+  client_id       = "` + mock.SeedCoioteClient.ClientID + `"
+  client_secret   = var.coiote_client_secret
+  revoke_on_close = true
 }
 
 resource "terraform_data" "more" {
@@ -193,6 +196,11 @@ func TestAccReliabilitySecrets(t *testing.T) {
 	}
 	if srv.Count(mock.Coiote, mock.EndpointClientCredentials) == 0 {
 		t.Fatal("the Coiote service account never signed in")
+	}
+	for _, p := range []platform.Name{mock.Coiote, mock.Bienport} {
+		if srv.Count(p, mock.EndpointRevoke) == 0 {
+			t.Fatalf("no %s token was revoked: the revocation path was not searched", p)
+		}
 	}
 	log := cli.log()
 	for _, want := range []string{"Opened an iotauth_token", "HTTP request", "path=/Auth", "path=/api/auth/oauth_password", "path=/api/auth/login"} {

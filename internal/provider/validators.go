@@ -31,6 +31,8 @@ const (
 	maxRetryMaxWait   = time.Hour
 	minSessionMaxAge  = time.Minute
 	maxSessionMaxAge  = 24 * time.Hour
+	minMinValidity    = 0
+	maxMinValidity    = 365 * 24 * time.Hour
 	minMaxRetries     = 0
 	maxMaxRetries     = 10
 )

@@ -75,7 +75,11 @@ var info = platform.Info{
 			{Name: "type_name", Type: platform.String, Description: "Name of the role's scope; null when absent."},
 		}},
 	},
-	ProfileDoc: "BienPort-only facts; null on other platforms. The MQTT password is never included.",
+	ProfileDoc:  "BienPort-only facts; null on other platforms. The MQTT password is never included.",
+	LifetimeDoc: "BienPort tokens last 3 hours, or 3 months with `remember_me = true`; there is no refresh.",
+	Revokes:     []platform.CredentialKind{platform.Password},
+	RevokeDoc: "BienPort's logout, `POST {base_url}/user/logout` with the token's `Authorization` header and " +
+		"`{\"appId\": \"" + AppID + "\", \"jwtToken\": <the token>, \"userId\": <the user ID>}`",
 }
 
 // Info declares BienPort.

@@ -76,7 +76,7 @@ func TestSingleFlight50Goroutines(t *testing.T) {
 	for i := range 50 {
 		wg.Go(func() {
 			<-start
-			sessions[i], errs[i] = c.Get(t.Context(), key, login)
+			sessions[i], errs[i] = c.Get(t.Context(), key, platform.Need{}, login)
 		})
 	}
 	close(start)
@@ -93,7 +93,7 @@ func TestSingleFlight50Goroutines(t *testing.T) {
 		t.Errorf("size() = %d", c.size())
 	}
 	// Later callers hit the cache.
-	s, err := c.Get(t.Context(), key, login)
+	s, err := c.Get(t.Context(), key, platform.Need{}, login)
 	if err != nil || s != sessions[0] || logins.Load() != 1 {
 		t.Errorf("later Get: %v %v, logins %d", s, err, logins.Load())
 	}
@@ -106,18 +106,18 @@ func TestDifferentCredentialsDifferentSessions(t *testing.T) {
 	login := counter(clk, &n, time.Hour)
 	a, b := baseCreds(), baseCreds()
 	b.Password = "pw-2"
-	sa, err := c.Get(t.Context(), Key(a), login)
+	sa, err := c.Get(t.Context(), Key(a), platform.Need{}, login)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sb, err := c.Get(t.Context(), Key(b), login)
+	sb, err := c.Get(t.Context(), Key(b), platform.Need{}, login)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if sa == sb || sa.Token == sb.Token || n.Load() != 2 || c.size() != 2 {
 		t.Errorf("sessions %q and %q, %d logins", sa.Token, sb.Token, n.Load())
 	}
-	again, _ := c.Get(t.Context(), Key(a), login)
+	again, _ := c.Get(t.Context(), Key(a), platform.Need{}, login)
 	if again != sa || n.Load() != 2 {
 		t.Error("first credentials' session not reused")
 	}
@@ -135,7 +135,7 @@ func TestPassingFailuresNotCached(t *testing.T) {
 	}
 	key := Key(baseCreds())
 	for i := 1; i <= 3; i++ {
-		s, err := c.Get(t.Context(), key, fail)
+		s, err := c.Get(t.Context(), key, platform.Need{}, fail)
 		if s != nil || !errors.Is(err, boom) {
 			t.Fatalf("call %d: %v %v", i, s, err)
 		}
@@ -150,11 +150,11 @@ func TestPassingFailuresNotCached(t *testing.T) {
 		n.Add(1)
 		return &platform.Session{Token: "finally", ExpiresAt: time.Now().Add(time.Hour), ObtainedAt: time.Now()}, nil
 	}
-	s, err := c.Get(t.Context(), key, ok)
+	s, err := c.Get(t.Context(), key, platform.Need{}, ok)
 	if err != nil || s.Token != "finally" || n.Load() != 4 {
 		t.Errorf("after failures: %v %v, %d logins", s, err, n.Load())
 	}
-	if again, _ := c.Get(t.Context(), key, ok); again != s || n.Load() != 4 {
+	if again, _ := c.Get(t.Context(), key, platform.Need{}, ok); again != s || n.Load() != 4 {
 		t.Error("the success was not cached")
 	}
 }
@@ -172,11 +172,11 @@ func TestRefusedLoginRemembered(t *testing.T) {
 	var wg sync.WaitGroup
 	errs := make([]error, 20)
 	for i := range errs {
-		wg.Go(func() { _, errs[i] = c.Get(t.Context(), key, login) })
+		wg.Go(func() { _, errs[i] = c.Get(t.Context(), key, platform.Need{}, login) })
 	}
 	wg.Wait()
 	for range 20 {
-		_, err := c.Get(t.Context(), key, login)
+		_, err := c.Get(t.Context(), key, platform.Need{}, login)
 		errs = append(errs, err)
 	}
 	if n.Load() != 1 {
@@ -191,7 +191,7 @@ func TestRefusedLoginRemembered(t *testing.T) {
 	other := baseCreds()
 	other.Password = "pw-2"
 	okLogin := counter(newClock(), &n, time.Hour)
-	if _, err := c.Get(t.Context(), Key(other), okLogin); err != nil {
+	if _, err := c.Get(t.Context(), Key(other), platform.Need{}, okLogin); err != nil {
 		t.Errorf("other credentials: %v", err)
 	}
 }
@@ -245,7 +245,7 @@ func TestReuseUntilMargin(t *testing.T) {
 		return base(ctx, prev)
 	}
 	key := Key(baseCreds())
-	first, err := c.Get(t.Context(), key, login)
+	first, err := c.Get(t.Context(), key, platform.Need{}, login)
 	if err != nil || n.Load() != 1 {
 		t.Fatalf("first Get: %v", err)
 	}
@@ -264,7 +264,7 @@ func TestReuseUntilMargin(t *testing.T) {
 	for i, st := range steps {
 		clk.Advance(st.advance)
 		before := n.Load()
-		s, err := c.Get(t.Context(), key, login)
+		s, err := c.Get(t.Context(), key, platform.Need{}, login)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -291,15 +291,15 @@ func TestMaxAgeForUnknownExpiry(t *testing.T) {
 	var n atomic.Int64
 	login := counter(clk, &n, 0)
 	key := Key(baseCreds())
-	if _, err := c.Get(t.Context(), key, login); err != nil {
+	if _, err := c.Get(t.Context(), key, platform.Need{}, login); err != nil {
 		t.Fatal(err)
 	}
 	clk.Advance(30*time.Minute - time.Nanosecond)
-	if _, err := c.Get(t.Context(), key, login); err != nil || n.Load() != 1 {
+	if _, err := c.Get(t.Context(), key, platform.Need{}, login); err != nil || n.Load() != 1 {
 		t.Errorf("just under MaxAge: %v, %d logins", err, n.Load())
 	}
 	clk.Advance(time.Nanosecond)
-	if s, _ := c.Get(t.Context(), key, login); n.Load() != 2 || s.Token != "token-2" {
+	if s, _ := c.Get(t.Context(), key, platform.Need{}, login); n.Load() != 2 || s.Token != "token-2" {
 		t.Errorf("at MaxAge: %d logins, token %q", n.Load(), s.Token)
 	}
 }
@@ -328,7 +328,7 @@ func TestDefaults(t *testing.T) {
 		{&platform.Session{ObtainedAt: now.Add(-DefaultMaxAge), ExpiresAt: now.Add(-2 * DefaultMaxAge)}, false},
 	}
 	for i, tc := range cases {
-		if got := c.fresh(tc.s, now); got != tc.fresh {
+		if got := c.fresh(tc.s, now, platform.Need{}); got != tc.fresh {
 			t.Errorf("case %d: fresh = %v, want %v", i, got, tc.fresh)
 		}
 	}
@@ -349,7 +349,7 @@ func TestLifetimeScaledMargin(t *testing.T) {
 			}
 			key := Key(baseCreds())
 			for range 50 {
-				if _, err := c.Get(t.Context(), key, login); err != nil {
+				if _, err := c.Get(t.Context(), key, platform.Need{}, login); err != nil {
 					t.Fatal(err)
 				}
 				clk.Advance(100 * time.Millisecond)
@@ -365,11 +365,11 @@ func TestLifetimeScaledMargin(t *testing.T) {
 	var n atomic.Int64
 	login := counter(clk, &n, 45*time.Second)
 	key := Key(baseCreds())
-	_, _ = c.Get(t.Context(), key, login)
+	_, _ = c.Get(t.Context(), key, platform.Need{}, login)
 	clk.Advance(33 * time.Second) // 12s left, more than 11.25s
-	_, _ = c.Get(t.Context(), key, login)
+	_, _ = c.Get(t.Context(), key, platform.Need{}, login)
 	clk.Advance(time.Second) // 11s left
-	_, _ = c.Get(t.Context(), key, login)
+	_, _ = c.Get(t.Context(), key, platform.Need{}, login)
 	if n.Load() != 2 {
 		t.Errorf("%d logins, want 2", n.Load())
 	}
@@ -396,13 +396,13 @@ func TestCancelledCallerDoesNotCancelSharedLogin(t *testing.T) {
 	ctxA, cancelA := context.WithCancel(t.Context())
 	errA := make(chan error, 1)
 	go func() {
-		_, err := c.Get(ctxA, key, login)
+		_, err := c.Get(ctxA, key, platform.Need{}, login)
 		errA <- err
 	}()
 	<-started
 	resB := make(chan *platform.Session, 1)
 	go func() {
-		s, err := c.Get(t.Context(), key, login)
+		s, err := c.Get(t.Context(), key, platform.Need{}, login)
 		if err != nil {
 			t.Errorf("second caller: %v", err)
 		}
@@ -425,7 +425,7 @@ func TestCancelledCallerDoesNotCancelSharedLogin(t *testing.T) {
 		t.Errorf("%d logins, want 1", n.Load())
 	}
 	// The surviving login is cached for everybody.
-	if got, _ := c.Get(t.Context(), key, login); got != s || n.Load() != 1 {
+	if got, _ := c.Get(t.Context(), key, platform.Need{}, login); got != s || n.Load() != 1 {
 		t.Error("the shared login's session was not cached")
 	}
 }
@@ -525,11 +525,172 @@ func TestKeyDiffersForEachField(t *testing.T) {
 func TestLoginWithoutSessionIsAnError(t *testing.T) {
 	// A LoginFunc returning (nil, nil) must not hand callers a nil session.
 	c := New(Options{})
-	s, err := c.Get(t.Context(), "k", func(context.Context, *platform.Session) (*platform.Session, error) { return nil, nil })
+	s, err := c.Get(t.Context(), "k", platform.Need{}, func(context.Context, *platform.Session) (*platform.Session, error) { return nil, nil })
 	if s != nil || !platform.IsKind(err, platform.KindUnknown) {
 		t.Errorf("got %v, %v; want a KindUnknown error", s, err)
 	}
 	if c.size() != 0 {
 		t.Errorf("size() = %d", c.size())
+	}
+}
+
+// TestMinValidity: a cached session with less validity left than a caller
+// needs is replaced (the old one handed to the login, for a refresh), and
+// one with enough left is reused, whatever other callers need.
+func TestMinValidity(t *testing.T) {
+	clk := newClock()
+	c := New(Options{Now: clk.Now})
+	var n atomic.Int64
+	var prevs []*platform.Session
+	base := counter(clk, &n, 10*time.Minute)
+	login := func(ctx context.Context, prev *platform.Session) (*platform.Session, error) {
+		prevs = append(prevs, prev)
+		return base(ctx, prev)
+	}
+	key := Key(baseCreds())
+	five := platform.Need{MinValidity: 5 * time.Minute}
+	first, err := c.Get(t.Context(), key, five, login)
+	if err != nil || n.Load() != 1 {
+		t.Fatalf("first Get: %v, %d logins", err, n.Load())
+	}
+	clk.Advance(4 * time.Minute) // 6m left
+	if s, err := c.Get(t.Context(), key, five, login); err != nil || s != first || n.Load() != 1 {
+		t.Fatalf("6m left, 5m needed: %v, %d logins", err, n.Load())
+	}
+	clk.Advance(2 * time.Minute) // 4m left: enough for a caller without a need
+	if s, err := c.Get(t.Context(), key, platform.Need{}, login); err != nil || s != first || n.Load() != 1 {
+		t.Fatalf("4m left, nothing needed: %v, %d logins", err, n.Load())
+	}
+	second, err := c.Get(t.Context(), key, five, login)
+	if err != nil || second == first || n.Load() != 2 {
+		t.Fatalf("4m left, 5m needed: %v, %d logins", err, n.Load())
+	}
+	if second.ExpiresAt.Sub(clk.Now()) != 10*time.Minute || len(prevs) != 2 || prevs[1] != first {
+		t.Errorf("the replacement expires in %s; logins were handed %v", second.ExpiresAt.Sub(clk.Now()), prevs)
+	}
+	// Exactly the need left is not enough: more is required.
+	clk.Advance(5 * time.Minute)
+	if s, _ := c.Get(t.Context(), key, five, login); s == second || n.Load() != 3 {
+		t.Errorf("exactly 5m left for a 5m need: %d logins, want a new one", n.Load())
+	}
+}
+
+// TestMinValidityImpossible: when the platform's tokens cannot last as long
+// as a caller needs, the caller gets a KindTokenTooShort error after one
+// login, and every later caller with that need gets it without a login,
+// however many ask at once; callers that need less still share the session.
+func TestMinValidityImpossible(t *testing.T) {
+	clk := newClock()
+	c := New(Options{Now: clk.Now})
+	var n atomic.Int64
+	login := counter(clk, &n, 5*time.Minute)
+	key := Key(baseCreds())
+	ten := platform.Need{MinValidity: 10 * time.Minute}
+	var wg sync.WaitGroup
+	errs := make([]error, 20)
+	for i := range errs {
+		wg.Go(func() { _, errs[i] = c.Get(t.Context(), key, ten, login) })
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if !platform.IsKind(err, platform.KindTokenTooShort) {
+			t.Fatalf("caller %d: %v, want a too-short error", i, err)
+		}
+	}
+	if n.Load() != 1 {
+		t.Fatalf("%d logins, want exactly 1", n.Load())
+	}
+	const want = "token request failed: token lifetime too short: a new token lasts 5m0s, and min_validity asks for 10m0s"
+	if got := errs[0].Error(); got != want {
+		t.Errorf("error:\n got %q\nwant %q", got, want)
+	}
+	// Exactly the token's lifetime cannot be met either (more is required).
+	if _, err := c.Get(t.Context(), key, platform.Need{MinValidity: 5 * time.Minute}, login); !platform.IsKind(err, platform.KindTokenTooShort) {
+		t.Errorf("a need equal to the lifetime: %v", err)
+	}
+	// Later, with the cached session expired: still no login for the need.
+	clk.Advance(time.Hour)
+	if _, err := c.Get(t.Context(), key, ten, login); !platform.IsKind(err, platform.KindTokenTooShort) || n.Load() != 1 {
+		t.Errorf("later: %v, %d logins", err, n.Load())
+	}
+	// A caller that needs 4m logs in once (the cached session has expired)
+	// and is served.
+	if s, err := c.Get(t.Context(), key, platform.Need{MinValidity: 4 * time.Minute}, login); err != nil || s == nil || n.Load() != 2 {
+		t.Errorf("4m need: %v, %d logins", err, n.Load())
+	}
+}
+
+// TestMinValidityUnknownExpiry: a session whose expiry is unknown counts as
+// valid for MaxAge after its login.
+func TestMinValidityUnknownExpiry(t *testing.T) {
+	clk := newClock()
+	c := New(Options{Now: clk.Now, MaxAge: 30 * time.Minute})
+	var n atomic.Int64
+	login := counter(clk, &n, 0)
+	key := Key(baseCreds())
+	twenty := platform.Need{MinValidity: 20 * time.Minute}
+	if _, err := c.Get(t.Context(), key, twenty, login); err != nil || n.Load() != 1 {
+		t.Fatalf("20m of 30m: %v", err)
+	}
+	clk.Advance(9 * time.Minute) // 21m left
+	if _, err := c.Get(t.Context(), key, twenty, login); err != nil || n.Load() != 1 {
+		t.Fatalf("21m left: %v, %d logins", err, n.Load())
+	}
+	clk.Advance(time.Minute) // 20m left: not more than needed
+	if _, err := c.Get(t.Context(), key, twenty, login); err != nil || n.Load() != 2 {
+		t.Fatalf("20m left: %v, %d logins", err, n.Load())
+	}
+	_, err := c.Get(t.Context(), key, platform.Need{MinValidity: 30 * time.Minute}, login)
+	const want = "token request failed: token lifetime too short: the platform does not say when its tokens expire, " +
+		"so a token counts as valid for session_max_age (30m0s) after its login, and min_validity asks for 30m0s"
+	if err == nil || err.Error() != want || n.Load() != 2 {
+		t.Errorf("30m need with a 30m maximum age: %v (%d logins)", err, n.Load())
+	}
+}
+
+// TestRetireAndDrop: a retired session is not handed out again but is
+// passed to the next login (so that it can refresh it); a dropped session
+// is forgotten altogether. Either only acts on the cached session itself.
+func TestRetireAndDrop(t *testing.T) {
+	clk := newClock()
+	c := New(Options{Now: clk.Now})
+	var n atomic.Int64
+	var prevs []*platform.Session
+	base := counter(clk, &n, time.Hour)
+	login := func(ctx context.Context, prev *platform.Session) (*platform.Session, error) {
+		prevs = append(prevs, prev)
+		return base(ctx, prev)
+	}
+	key := Key(baseCreds())
+	first, _ := c.Get(t.Context(), key, platform.Need{}, login)
+	c.Retire(key, &platform.Session{}) // not the cached session: no effect
+	c.Drop(key, &platform.Session{})
+	if s, _ := c.Get(t.Context(), key, platform.Need{}, login); s != first || n.Load() != 1 {
+		t.Fatalf("retiring or dropping another session changed the cache")
+	}
+	c.Retire(key, first)
+	second, _ := c.Get(t.Context(), key, platform.Need{}, login)
+	if second == first || n.Load() != 2 || prevs[1] != first {
+		t.Fatalf("after Retire: %d logins, previous %v", n.Load(), prevs)
+	}
+	if s, _ := c.Get(t.Context(), key, platform.Need{}, login); s != second || n.Load() != 2 {
+		t.Fatal("the replacement of a retired session is not reused")
+	}
+	c.Drop(key, second)
+	if c.size() != 0 {
+		t.Fatal("Drop kept the session")
+	}
+	if _, _ = c.Get(t.Context(), key, platform.Need{}, login); n.Load() != 3 || prevs[2] != nil {
+		t.Errorf("after Drop: %d logins, previous %v", n.Load(), prevs[2])
+	}
+}
+
+func TestMargin(t *testing.T) {
+	for life, want := range map[time.Duration]time.Duration{
+		5 * time.Second: 1250 * time.Millisecond, 4 * time.Minute: time.Minute, 5 * time.Minute: time.Minute, 3 * time.Hour: time.Minute,
+	} {
+		if got := Margin(life); got != want {
+			t.Errorf("Margin(%s) = %s, want %s", life, got, want)
+		}
 	}
 }

@@ -77,6 +77,12 @@ var info = platform.Info{
 		{Name: "properties", Type: platform.StringMap, Description: "The user's free-form properties."},
 	},
 	ProfileDoc: "Coiote-only facts; null on other platforms. The user record's password is never read.",
+	LifetimeDoc: "Coiote tokens last as long as the installation's administrator sets, typically 5 minutes, " +
+		"and cannot be refreshed: ask the administrator for a longer lifetime.",
+	Revokes: []platform.CredentialKind{platform.ClientCredentials},
+	RevokeDoc: "OAuth 2.0 token revocation (RFC 7009) for service-account tokens, " +
+		"`POST {base_url}/iam/realms/{realm}/protocol/openid-connect/revoke` with the token and the client's " +
+		"credentials; tokens of a user name and password have no documented revocation endpoint",
 }
 
 // Info declares Coiote IoT DM.

@@ -181,6 +181,7 @@ const bienportAPI = "/api"
 // BienPort paths, on the listener (BaseURL ends in the /api prefix).
 const (
 	BienportLoginPath      = bienportAPI + "/auth/login"
+	BienportLogoutPath     = bienportAPI + "/user/logout"
 	BienportScreenNamePath = bienportAPI + "/user/get-screen-name/"
 	bienportRolePrefix     = bienportAPI + "/role/user/"
 	bienportRoleSuffix     = "/privilege-groups"
@@ -207,6 +208,8 @@ func (m *bienportServer) route(r *http.Request) (Endpoint, http.HandlerFunc) {
 	switch {
 	case r.Method == http.MethodPost && r.URL.Path == BienportLoginPath:
 		return EndpointLogin, m.login
+	case r.Method == http.MethodPost && r.URL.Path == BienportLogoutPath:
+		return EndpointRevoke, m.logout
 	case get && isScreenName:
 		return EndpointProfile, func(w http.ResponseWriter, r *http.Request) { m.screenName(w, r, name) }
 	case get && isRole:
@@ -397,4 +400,43 @@ func (m *bienportServer) privilegeGroups(w http.ResponseWriter, r *http.Request,
 		})
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// logout is POST /api/user/logout (User API, "User Logout"): the bearer
+// token must be valid (401), the JSON body holds "jwtToken" (a token of the
+// same user, 400 otherwise), "userId" (the user's ID, 403 otherwise) and
+// "appId" (a string; what it must hold is not documented, so any string is
+// accepted, an empty one included). The OrganizationId header is not
+// required: the vendor's page lists only Authorization. The token in
+// jwtToken is revoked: every authorized endpoint refuses it afterwards.
+func (m *bienportServer) logout(w http.ResponseWriter, r *http.Request) {
+	info, ok := m.s.authorized(r, Bienport)
+	a := m.accounts[info.subject]
+	if !ok || a == nil {
+		bienportError(w, r, http.StatusUnauthorized, "UnauthorizedException", "Unauthorized")
+		return
+	}
+	obj, ok := strictObject(r)
+	jwtToken, okT := stringField(obj, "jwtToken")
+	var userID int64
+	okU := json.Unmarshal(obj["userId"], &userID) == nil
+	okA := true
+	if raw, has := obj["appId"]; has {
+		var appID string
+		okA = json.Unmarshal(raw, &appID) == nil
+	}
+	if !ok || !okT || !okU || !okA {
+		bienportError(w, r, http.StatusBadRequest, "BadRequestException", "jwtToken and userId are required; appId is a string")
+		return
+	}
+	if userID != a.UserID {
+		bienportError(w, r, http.StatusForbidden, "ForbiddenException", "Access denied")
+		return
+	}
+	if t, valid := m.s.tokens.valid(jwtToken, Bienport, kindAccess); !valid || t.subject != a.ScreenName {
+		bienportError(w, r, http.StatusBadRequest, "BadRequestException", "Invalid jwtToken")
+		return
+	}
+	m.s.tokens.revokeToken(jwtToken)
+	writeJSON(w, http.StatusOK, map[string]any{"message": "User logged out", "success": true})
 }

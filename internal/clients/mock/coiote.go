@@ -185,11 +185,18 @@ const (
 	CoioteDevicesPath       = "/api/coiotedm/v3/devices"
 	coioteIAMPrefix         = "/iam/realms/"
 	coioteIAMSuffix         = "/protocol/openid-connect/token"
+	coioteRevokeSuffix      = "/protocol/openid-connect/revoke"
 )
 
 // CoioteIAMTokenPath is the IAM client-credentials endpoint of a realm.
 func CoioteIAMTokenPath(realm string) string {
 	return coioteIAMPrefix + url.PathEscape(realm) + coioteIAMSuffix
+}
+
+// CoioteIAMRevokePath is the IAM token revocation endpoint (RFC 7009) of a
+// realm.
+func CoioteIAMRevokePath(realm string) string {
+	return coioteIAMPrefix + url.PathEscape(realm) + coioteRevokeSuffix
 }
 
 // coioteServer is a started mock Coiote.
@@ -209,6 +216,7 @@ func (m *coioteServer) route(r *http.Request) (Endpoint, http.HandlerFunc) {
 	// (a login holding a slash) all work.
 	login, isUser := segment(r, CoioteUsersPath, "")
 	realm, isIAM := segment(r, coioteIAMPrefix, coioteIAMSuffix)
+	revokeRealm, isRevoke := segment(r, coioteIAMPrefix, coioteRevokeSuffix)
 	switch {
 	case post && r.URL.Path == CoiotePasswordGrantPath:
 		return EndpointLogin, m.passwordGrant
@@ -218,6 +226,8 @@ func (m *coioteServer) route(r *http.Request) (Endpoint, http.HandlerFunc) {
 		return EndpointAuthorized, m.devices
 	case post && isIAM:
 		return EndpointClientCredentials, func(w http.ResponseWriter, r *http.Request) { m.clientCredentials(w, r, realm) }
+	case post && isRevoke:
+		return EndpointRevoke, func(w http.ResponseWriter, r *http.Request) { m.revoke(w, r, revokeRealm) }
 	}
 	return EndpointOther, nil
 }
@@ -406,15 +416,8 @@ func (m *coioteServer) clientCredentials(w http.ResponseWriter, r *http.Request,
 		})
 		return
 	}
-	id, secret := form.Get("client_id"), form.Get("client_secret")
-	if u, p, ok := r.BasicAuth(); ok {
-		id, secret = u, p
-	}
-	c := m.clients[realm+"\x00"+id]
-	if c == nil || !samePassword(c.ClientSecret, secret) {
-		writeJSON(w, http.StatusUnauthorized, map[string]string{
-			"error": "invalid_client", "error_description": "Invalid client or Invalid client credentials",
-		})
+	c, ok := m.iamClient(w, r, realm, form)
+	if !ok {
 		return
 	}
 	token, err := m.token(c.ClientID, true, jwt.MapClaims{
@@ -433,4 +436,56 @@ func (m *coioteServer) clientCredentials(w http.ResponseWriter, r *http.Request,
 		"not-before-policy":  0,
 		"scope":              "profile email",
 	})
+}
+
+// iamClient authenticates an IAM client of realm by form fields or HTTP
+// Basic; on failure it has answered 401 invalid_client.
+func (m *coioteServer) iamClient(w http.ResponseWriter, r *http.Request, realm string, form url.Values) (*CoioteClient, bool) {
+	id, secret := form.Get("client_id"), form.Get("client_secret")
+	if u, p, ok := r.BasicAuth(); ok {
+		id, secret = u, p
+	}
+	c := m.clients[realm+"\x00"+id]
+	if c == nil || !samePassword(c.ClientSecret, secret) {
+		writeJSON(w, http.StatusUnauthorized, map[string]string{
+			"error": "invalid_client", "error_description": "Invalid client or Invalid client credentials",
+		})
+		return nil, false
+	}
+	return c, true
+}
+
+// revoke is Keycloak's token revocation endpoint (RFC 7009) for a realm:
+// the client authenticates as on the token endpoint; "token" is required
+// and "token_type_hint", when given, is access_token or refresh_token. A
+// token this client obtained is revoked (the users and devices endpoints
+// refuse it afterwards); any other token is left alone and still answered
+// 200 with no body, as RFC 7009 section 2.2 asks.
+func (m *coioteServer) revoke(w http.ResponseWriter, r *http.Request, realm string) {
+	if !m.realms[realm] {
+		coioteError(w, http.StatusNotFound, "Realm does not exist")
+		return
+	}
+	form, ok := postForm(r)
+	if !ok {
+		coioteError(w, http.StatusBadRequest, "invalid_request")
+		return
+	}
+	c, ok := m.iamClient(w, r, realm, form)
+	if !ok {
+		return
+	}
+	token := form.Get("token")
+	if token == "" {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_request", "error_description": "Token not provided"})
+		return
+	}
+	if hint := form.Get("token_type_hint"); hint != "" && hint != "access_token" && hint != "refresh_token" {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "unsupported_token_type", "error_description": "Unsupported token type"})
+		return
+	}
+	if info, valid := m.s.tokens.valid(token, Coiote, kindAccess); valid && info.service && info.subject == c.ClientID {
+		m.s.tokens.revokeToken(token)
+	}
+	w.WriteHeader(http.StatusOK)
 }

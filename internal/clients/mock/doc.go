@@ -76,6 +76,18 @@
 //     the /api/auth/2fa endpoints.
 //   - Rate limits count every attempt (successful or not) per client IP in a
 //     sliding window; refused attempts do not count.
+//   - Revocation. BienPort's logout (POST /api/user/logout, the User API's
+//     "User Logout") needs a valid bearer token, not OrganizationId (the
+//     vendor's page lists only Authorization); its body's jwtToken must be
+//     a token of the same user and userId that user's ID; appId, whose
+//     meaning is not documented, may be any string. Coiote's IAM token
+//     revocation (RFC 7009, POST /iam/realms/{realm}/protocol/openid-connect/revoke)
+//     authenticates the client as the token endpoint does and revokes
+//     only tokens that client obtained, answering 200 with no body for any
+//     token, as RFC 7009 asks. A revoked token is refused (401) by every
+//     authorized endpoint. Both count as EndpointRevoke. Monogoto and
+//     Coiote's password grant document no revocation, and the mock has
+//     none for them.
 //   - Headers the mock does not need are ignored, never refused: vendor
 //     headers such as python-coiote's `API-Client` and `API-Auth`, Monogoto's
 //     `apikey`, a bearer token sent along with a login, and any User-Agent or

@@ -46,6 +46,10 @@ const (
 	// EndpointClientCredentials is Coiote's IAM token endpoint
 	// POST /iam/realms/{realm}/protocol/openid-connect/token.
 	EndpointClientCredentials Endpoint = "client_credentials"
+	// EndpointRevoke ends a token before its expiry: BienPort's logout
+	// POST /api/user/logout and Coiote's IAM token revocation (RFC 7009)
+	// POST /iam/realms/{realm}/protocol/openid-connect/revoke.
+	EndpointRevoke Endpoint = "revoke"
 	// EndpointOther is every other request (answered 404).
 	EndpointOther Endpoint = "other"
 )
@@ -53,7 +57,7 @@ const (
 // Endpoints lists every Endpoint in a stable order.
 func Endpoints() []Endpoint {
 	return []Endpoint{EndpointLogin, EndpointV1Login, EndpointRefresh, EndpointProfile,
-		EndpointAuthorized, EndpointClientCredentials, EndpointOther}
+		EndpointAuthorized, EndpointClientCredentials, EndpointRevoke, EndpointOther}
 }
 
 func endpointIndex(e Endpoint) int {

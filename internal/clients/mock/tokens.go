@@ -213,6 +213,14 @@ func (ts *tokenStore) revoke(p platform.Name) {
 	}
 }
 
+// revokeToken invalidates one token, as a logout or an RFC 7009 revocation
+// does: authorized endpoints refuse it from then on.
+func (ts *tokenStore) revokeToken(token string) {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	delete(ts.tokens, token)
+}
+
 func (ts *tokenStore) issuedSecrets() []string {
 	ts.mu.Lock()
 	defer ts.mu.Unlock()

@@ -67,6 +67,8 @@ var info = platform.Info{
 		{Name: "profile_modified", Type: platform.Time, Description: "When the user profile was last changed (RFC 3339); null when unknown."},
 	},
 	ProfileDoc: "Monogoto-only facts; null on other platforms.",
+	LifetimeDoc: "Monogoto console tokens carry no readable expiry (clients assume 4 hours); v1 tokens last 4 hours " +
+		"and are refreshed with their refresh token.",
 }
 
 // Info declares Monogoto.

@@ -45,6 +45,9 @@ const (
 	KindUnexpectedStatus
 	// KindInvalidConfig: the request could not be built from the settings.
 	KindInvalidConfig
+	// KindTokenTooShort: even a new token would not stay valid as long as
+	// the caller needs (Need.MinValidity).
+	KindTokenTooShort
 )
 
 //nolint:gosec // G101: the names of error kinds, not credentials.
@@ -64,6 +67,7 @@ var kindNames = map[Kind]string{
 	KindRedirect:         "redirect refused",
 	KindUnexpectedStatus: "unexpected response",
 	KindInvalidConfig:    "invalid configuration",
+	KindTokenTooShort:    "token lifetime too short",
 }
 
 func (k Kind) String() string {
@@ -176,6 +180,8 @@ func (e *Error) Hint() string {
 		return "The provider does not follow redirects to another host, so that credentials never leave the configured host. Set base_url to the final address if you trust it."
 	case KindInvalidConfig:
 		return "Check the provider settings for this platform."
+	case KindTokenTooShort:
+		return "A new login would not give a longer-lived token, so the provider logged in once and stopped before anything used the token. Lower min_validity below the token lifetime, or split the work into shorter applies. For a platform that does not reveal when its tokens expire, the provider counts them valid for session_max_age after the login: raise it if you know they last longer."
 	}
 	return "Check base_url and try again; run with TF_LOG=DEBUG for the request log (it never contains secrets)."
 }

@@ -69,6 +69,38 @@ type Info struct {
 	ProfileFields []Field
 	// ProfileDoc documents that nested attribute.
 	ProfileDoc string
+	// LifetimeDoc says, in one or two sentences of Markdown, how long the
+	// platform's tokens last and what makes them last longer, e.g. "Tokens
+	// last 3 hours, or 3 months with `remember_me = true`." The provider
+	// repeats it where a token is too short-lived for what a block asks.
+	LifetimeDoc string
+	// Revokes lists the credential kinds whose tokens the platform can
+	// revoke (the platform package then implements clients.Revoker); none
+	// means it documents no way to revoke a token.
+	Revokes []CredentialKind
+	// RevokeDoc documents, in Markdown, what revoking sends, e.g.
+	// "`POST {base_url}/user/logout`".
+	RevokeDoc string
+}
+
+// CanRevoke reports whether the platform can revoke tokens obtained with
+// credential kind k.
+func (i Info) CanRevoke(k CredentialKind) bool {
+	for _, c := range i.Revokes {
+		if c == k {
+			return true
+		}
+	}
+	return false
+}
+
+// Need is what a caller needs of a session beyond the credentials.
+type Need struct {
+	// MinValidity is how long the token must stay valid from now, by its
+	// own expiry. A token whose expiry the platform does not reveal counts
+	// as valid for the session cache's maximum age after its login. Zero
+	// asks only for the cache's usual margin before expiry.
+	MinValidity time.Duration
 }
 
 // Accepts reports whether the platform accepts credential kind k.

@@ -109,6 +109,8 @@ var info = platform.Info{
 		{Name: "phone", Type: platform.String, Description: "The user's phone number; null when not set."},
 		{Name: "created_time", Type: platform.Time, Description: "When the user was created (RFC 3339); null when unknown."},
 	},
+	LifetimeDoc: "ThingsBoard access tokens last 2.5 hours by default (`JWT_TOKEN_EXPIRATION_TIME`, set per installation); " +
+		"the provider renews them with the refresh token (1 week by default). An API key has no expiry the provider can see.",
 	ProfileDoc: "ThingsBoard-only facts; null on other platforms. `customer_id` is null for users of no " +
 		"customer (tenant and system administrators). The user's free-form `additionalInfo` is never read.",
 }
