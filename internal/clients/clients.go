@@ -7,6 +7,7 @@ package clients
 import (
 	"context"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/iotauth/terraform-provider-iotauth/internal/clients/bienport"
@@ -96,10 +97,38 @@ type Settings struct {
 
 // Manager logs in to the platforms: at most once per credential set while
 // the session stays fresh, and never again for a credential set the
-// platform refused. It is safe for concurrent use.
+// platform refused. It sends one credential set at most max_retries + 1
+// times without a success answer, over every caller (see package httpx,
+// "When a request that carries credentials is sent again"). It is safe for
+// concurrent use.
 type Manager struct {
 	http  *httpx.Client
 	cache *cache.Cache
+	// maxSends is the send budget of one credential set.
+	maxSends int
+
+	mu    sync.Mutex
+	sends map[string]*sends
+}
+
+// sends is one credential set's send budget and, once it is spent, the
+// error every later login with that set returns without sending anything.
+type sends struct {
+	budget *httpx.SendBudget
+	mu     sync.Mutex
+	err    error
+}
+
+// sendsFor returns the send state of the credential set key.
+func (m *Manager) sendsFor(key string) *sends {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	st := m.sends[key]
+	if st == nil {
+		st = &sends{budget: httpx.NewSendBudget(m.maxSends)}
+		m.sends[key] = st
+	}
+	return st
 }
 
 // New builds a Manager with its own HTTP client and session cache.
@@ -123,7 +152,12 @@ func New(s Settings) (*Manager, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Manager{http: hc, cache: cache.New(cache.Options{MaxAge: s.SessionMaxAge})}, nil
+	retries := s.MaxRetries
+	if retries < 0 {
+		retries = DefaultMaxRetries
+	}
+	return &Manager{http: hc, cache: cache.New(cache.Options{MaxAge: s.SessionMaxAge}),
+		maxSends: retries + 1, sends: map[string]*sends{}}, nil
 }
 
 // Session returns a session for cr: the cached one while it is fresh,
@@ -136,8 +170,22 @@ func (m *Manager) Session(ctx context.Context, cr platform.Credentials) (*platfo
 	if err != nil {
 		return nil, err
 	}
-	s, err := m.cache.Get(ctx, cache.Key(cr), func(ctx context.Context, prev *platform.Session) (*platform.Session, error) {
-		return login(ctx, m.http, p, cr, prev)
+	key := cache.Key(cr)
+	s, err := m.cache.Get(ctx, key, func(ctx context.Context, prev *platform.Session) (*platform.Session, error) {
+		st := m.sendsFor(key)
+		st.mu.Lock()
+		spent := st.err
+		st.mu.Unlock()
+		if spent != nil {
+			return nil, spent
+		}
+		s, err := login(ctx, m.http, st.budget, p, cr, prev)
+		if err != nil && st.budget.Spent() {
+			st.mu.Lock()
+			st.err = err
+			st.mu.Unlock()
+		}
+		return s, err
 	})
 	if err != nil {
 		return nil, platform.Annotate(err, info.Title, cr.Principal(), "login")
@@ -145,8 +193,10 @@ func (m *Manager) Session(ctx context.Context, cr platform.Credentials) (*platfo
 	return s, nil
 }
 
-// login signs in, refreshing prev instead where the platform can.
-func login(ctx context.Context, c *httpx.Client, p Platform, cr platform.Credentials, prev *platform.Session) (*platform.Session, error) {
+// login signs in, refreshing prev instead where the platform can. Its
+// requests with credentials (the login, a refresh) count in budget.
+func login(ctx context.Context, c *httpx.Client, budget *httpx.SendBudget, p Platform, cr platform.Credentials, prev *platform.Session) (*platform.Session, error) {
+	c = c.WithSendBudget(budget)
 	if r, ok := p.(Refresher); ok && prev != nil && prev.RefreshToken != "" {
 		s, err := r.Refresh(ctx, c, cr, prev)
 		// A refused refresh token (used, expired) falls back to a login;

@@ -94,6 +94,10 @@ type Error struct {
 	// Err is the underlying error (network, TLS, JSON); never one that could
 	// hold a secret.
 	Err error
+	// Advice, when set, replaces the kind's hint: for a cause the kind
+	// alone does not tell (a TLS-scheme mismatch, a redirect loop, a login
+	// that is not sent again).
+	Advice string
 }
 
 func (e *Error) Error() string {
@@ -135,6 +139,9 @@ func (e *Error) Unwrap() error { return e.Err }
 
 // Hint tells the user what to do about the error.
 func (e *Error) Hint() string {
+	if e.Advice != "" {
+		return e.Advice
+	}
 	switch e.Kind {
 	case KindBadCredentials:
 		return "Check the user name and password for this platform (provider block, the ephemeral block's own username/password, or the IOTAUTH_* environment variables). The provider sends refused credentials only once per run: every other block that uses them fails with this error without contacting the platform. Each further run sends them once more, so fix them before running again if the platform locks accounts after failed logins."
