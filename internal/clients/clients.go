@@ -136,7 +136,7 @@ func New(s Settings) (*Manager, error) {
 	wait := s.RetryMaxWait
 	if wait <= 0 {
 		// "0s": retry without waiting (httpx reads zero as its default).
-		wait = time.Nanosecond
+		wait = httpx.NoWait
 	}
 	// No hidden budget: a request may take every attempt and every wait
 	// these settings allow, and no more (see package httpx).
@@ -188,7 +188,11 @@ func (m *Manager) Session(ctx context.Context, cr platform.Credentials) (*platfo
 		return s, err
 	})
 	if err != nil {
-		return nil, platform.Annotate(err, info.Title, cr.Principal(), "login")
+		err = platform.Annotate(err, info.Title, cr.Principal(), "login")
+		if e, ok := platform.AsError(err); ok {
+			e.Credentials = cr.Kind() // Annotate returned a copy
+		}
+		return nil, err
 	}
 	return s, nil
 }

@@ -801,4 +801,49 @@ func TestWaitsWithinSettingsAreHonoured(t *testing.T) {
 		!strings.Contains(e.Hint(), "retry_max_wait") {
 		t.Errorf("%d requests, err %v", n.Load(), err)
 	}
+	// The cap is shown as configured: 0s, not the 1ns it was mapped to
+	// (issue 13).
+	if e != nil && !strings.Contains(e.Detail, "more than the 0s cap") {
+		t.Errorf("Detail = %q, want the 0s cap named as configured", e.Detail)
+	}
+}
+
+// TestRefusedServiceAccountHint: the hint of a refused Coiote service
+// account names the client ID and secret, not a user name and password
+// (issue 13); a refused user names the user name and password.
+func TestRefusedServiceAccountHint(t *testing.T) {
+	_, base := refusingServer(t, http.StatusUnauthorized)
+	m := newManager(t)
+	_, err := m.Session(t.Context(), platform.Credentials{Platform: "coiote", BaseURL: base, ClientID: "ci", ClientSecret: testPassword})
+	e, ok := platform.AsError(err)
+	if !ok || e.Kind != platform.KindBadCredentials || !strings.Contains(e.Detail, "client ID and secret") ||
+		!strings.Contains(e.Hint(), "client_id and client_secret") || strings.Contains(e.Hint(), "user name") {
+		t.Errorf("%v / hint %q", err, e.Hint())
+	}
+	_, err = m.Session(t.Context(), platform.Credentials{Platform: "coiote", BaseURL: base, Username: "u", Password: testPassword})
+	if e, _ := platform.AsError(err); e == nil || !strings.Contains(e.Hint(), "user name and password") {
+		t.Errorf("%v", err)
+	}
+}
+
+// TestInterruptedCaller: a caller whose context is cancelled while the
+// login is in flight (Ctrl-C) gets "interrupted", not an unknown error.
+func TestInterruptedCaller(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-release:
+		}
+	}))
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() { close(release) })
+	m := newManager(t)
+	ctx, cancel := context.WithCancel(t.Context())
+	time.AfterFunc(50*time.Millisecond, cancel)
+	_, err := m.Session(ctx, platform.Credentials{Platform: "bienport", BaseURL: srv.URL, Username: "u", Password: testPassword})
+	e, ok := platform.AsError(err)
+	if !ok || e.Kind != platform.KindInterrupted || e.Platform != "BienPort" || strings.Contains(e.Hint(), "base_url") {
+		t.Errorf("%v", err)
+	}
 }

@@ -48,8 +48,10 @@ type sharedModel struct {
 // and defaults.
 type providerConfig struct {
 	shared clients.Settings
-	// sharedUnknown is set when a shared setting is not known until apply.
+	// sharedUnknown is set when a shared setting is not known until apply;
+	// unknownShared names them.
 	sharedUnknown bool
+	unknownShared []string
 	// insecureFromEnv is set when insecure = true came from IOTAUTH_INSECURE.
 	insecureFromEnv bool
 	accounts        map[platform.Name]account
@@ -107,8 +109,12 @@ func readConfig(ctx context.Context, c tfsdk.Config, lookup func(string) (string
 	insecure, unknown[5] = r.boolean(m.Insecure, envInsecure, false)
 	cfg.shared.Insecure = insecure == "true"
 	cfg.insecureFromEnv = cfg.shared.Insecure && m.Insecure.IsNull()
-	for _, u := range unknown {
-		cfg.sharedUnknown = cfg.sharedUnknown || u
+	for i, u := range unknown {
+		if u {
+			cfg.sharedUnknown = true
+			cfg.unknownShared = append(cfg.unknownShared, []string{"request_timeout", "max_retries", "retry_max_wait",
+				"session_max_age", "ca_cert_pem", "insecure"}[i])
+		}
 	}
 	diags.Append(r.diags...)
 
@@ -174,9 +180,11 @@ func readAccount(info platform.Info, obj types.Object, lookup func(string) (stri
 // providerData is what the provider hands to its data sources and
 // ephemeral resources.
 type providerData struct {
-	// manager is nil when a shared setting was unknown at configure time.
-	manager  *clients.Manager
-	accounts map[platform.Name]account
+	// manager is nil when a shared setting was unknown at configure time;
+	// unknownShared names those settings.
+	manager       *clients.Manager
+	unknownShared []string
+	accounts      map[platform.Name]account
 }
 
 // secrets lists the passwords and client secrets of every platform.

@@ -169,7 +169,9 @@ func (d *userProfileDataSource) Read(ctx context.Context, req datasource.ReadReq
 			resp.Deferred = &datasource.Deferred{Reason: datasource.DeferredReasonProviderConfigUnknown}
 			return
 		}
-		if info, ok := lookupInfo(name); ok {
+		if len(d.data.unknownShared) > 0 {
+			addUnknownSharedSettingsError(&resp.Diagnostics, d.data.unknownShared)
+		} else if info, ok := lookupInfo(name); ok {
 			addUnknownProviderConfigError(&resp.Diagnostics, info)
 		}
 		return

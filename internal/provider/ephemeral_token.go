@@ -362,7 +362,7 @@ func (r *tokenEphemeralResource) Open(ctx context.Context, req ephemeral.OpenReq
 	resp.Diagnostics.Append(resp.Result.Set(ctx, &m)...)
 	tflog.Debug(ctx, "Opened an iotauth_token", map[string]any{
 		"platform":   string(name),
-		"user":       cr.Principal(),
+		"user":       quoteName(cr.Principal()),
 		"expires_at": m.ExpiresAt.ValueString(),
 	})
 }

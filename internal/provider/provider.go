@@ -275,7 +275,7 @@ func (p *iotauthProvider) Configure(ctx context.Context, req provider.ConfigureR
 		resp.Diagnostics.Append(insecureWarning(path.Empty(), envInsecure+"=true"))
 	}
 
-	pd := &providerData{accounts: cfg.accounts}
+	pd := &providerData{accounts: cfg.accounts, unknownShared: cfg.unknownShared}
 	if !cfg.sharedUnknown {
 		cfg.shared.UserAgent = userAgent(p.version, req.TerraformVersion)
 		cfg.shared.Log = logHTTP

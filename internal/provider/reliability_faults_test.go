@@ -178,6 +178,16 @@ func faultCases() []faultCase {
 			logins: 1,
 		},
 		{
+			// A Retry-After beyond int64 is a wait over any cap, not an
+			// absent header (issue 13: it was retried after the backoff).
+			name:     "429 with Retry-After beyond 64 bits",
+			settings: "  max_retries    = 3\n  retry_max_wait = \"2s\"\n",
+			fault:    loginFault(mock.Fault{Status: http.StatusTooManyRequests, RetryAfter: "99999999999999999999999"}),
+			want:     fixed(`rate limited: the platform asked to wait 24h0m0s before retrying, more than the 2s cap \(HTTP 429\)`),
+			hint:     "The platform limits logins; it asked to wait 24h0m0s. Run again later, or raise retry_max_wait",
+			logins:   1,
+		},
+		{
 			name:     "503 forever",
 			settings: "  max_retries    = 2\n  retry_max_wait = \"1s\"\n",
 			fault:    loginFault(mock.Fault{Status: http.StatusServiceUnavailable}),
@@ -570,5 +580,44 @@ func TestAccReliabilityFaults_SlowRefusalSentOnce(t *testing.T) {
 		if got := srv.Count(p, mock.EndpointLogin); got != 1 {
 			t.Errorf("%s received the password %d times in one provider process, want exactly 1", p, got)
 		}
+	}
+}
+
+// TestAccReliabilityFaults_SchemeMismatch: base_url's scheme does not match
+// what the platform speaks on that port. Both ways are a TLS failure with a
+// hint about the scheme, not about certificates (issue 13), and never a
+// refused login (Go's TLS servers answer a plain HTTP request with a 400,
+// which Coiote's rules would otherwise read as refused credentials).
+func TestAccReliabilityFaults_SchemeMismatch(t *testing.T) {
+	t.Parallel()
+	cases := map[string]struct {
+		tls            bool
+		from, to, what string
+		hint           string
+	}{
+		"http to a TLS port": {true, "https://", "http://",
+			`TLS failure: the server answered with TLS to a plain HTTP request \(is the base URL https rather than http\?\)`,
+			"base_url starts with http:// but the server speaks TLS on that port: use https:// in base_url."},
+		"https to a plain port": {false, "http://", "https://",
+			`TLS failure: the server did not answer with TLS \(is the base URL http rather than https\?\)`,
+			"base_url starts with https:// but the server speaks plain HTTP on that port."},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			srv := startMock(t, func(cfg *mock.Config) { cfg.TLS = c.tls })
+			provider := strings.ReplaceAll(providerWith(t, srv, "  max_retries = 3\n"), `"`+c.from, `"`+c.to)
+			res := planOnly(t, provider+everyPlatform(tokenBlock), nil)
+			var wants []*regexp.Regexp
+			for _, p := range mock.Platforms() {
+				wants = append(wants, errorPattern(p, "login", seedUsers[p], c.what, c.hint))
+			}
+			expectFailure(t, srv, res, wants...)
+			for _, no := range []string{"invalid credentials", "ca_cert_pem", "Client sent"} {
+				if strings.Contains(res.errText, no) {
+					t.Errorf("the diagnostic says %q:\n%s", no, res.errText)
+				}
+			}
+		})
 	}
 }

@@ -60,6 +60,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -93,7 +94,8 @@ type Config struct {
 	MaxRetries int
 	// RetryMaxWait caps one wait between attempts. When a platform's
 	// Retry-After asks for longer, the client stops and reports it. Zero
-	// means DefaultRetryMaxWait.
+	// means DefaultRetryMaxWait; NoWait (any negative value) retries
+	// without waiting and stops at the first Retry-After.
 	RetryMaxWait time.Duration
 	// BackoffMin is the first wait between attempts without Retry-After;
 	// it doubles with each retry (with jitter) up to RetryMaxWait.
@@ -111,6 +113,10 @@ type Config struct {
 	// header and no query string.
 	Log func(ctx context.Context, e LogEntry)
 }
+
+// NoWait is the RetryMaxWait of a client that never waits between attempts
+// (the provider's retry_max_wait = "0s").
+const NoWait time.Duration = -1
 
 // LogEntry describes one attempt, with nothing secret in it.
 type LogEntry struct {
@@ -144,7 +150,10 @@ func New(cfg Config) (*Client, error) {
 	if cfg.MaxRetries < 0 {
 		cfg.MaxRetries = DefaultMaxRetries
 	}
-	if cfg.RetryMaxWait <= 0 {
+	switch {
+	case cfg.RetryMaxWait < 0:
+		cfg.RetryMaxWait = 0 // NoWait
+	case cfg.RetryMaxWait == 0:
 		cfg.RetryMaxWait = DefaultRetryMaxWait
 	}
 	if cfg.BackoffMin <= 0 {
@@ -545,6 +554,12 @@ func (c *Client) attempt(ctx context.Context, req *Request, u *url.URL, n int) (
 
 	status := hresp.StatusCode
 	switch {
+	case plainHTTPToTLSPort(u.Scheme, status, data):
+		e := &platform.Error{Kind: platform.KindTLS, Status: status,
+			Detail: "the server answered with TLS to a plain HTTP request (is the base URL https rather than http?)",
+			Advice: advicePlainToHTTPS}
+		logIt(status, "error", e)
+		return nil, e, true
 	case status == http.StatusTooManyRequests:
 		e := &platform.Error{Kind: platform.KindRateLimited, Status: status,
 			RetryAfter: parseRetryAfter(hresp.Header.Get("Retry-After"), time.Now())}
@@ -583,7 +598,7 @@ func classify(parent, attemptCtx context.Context, err error, timeout time.Durati
 		if errors.Is(parent.Err(), context.DeadlineExceeded) {
 			return &platform.Error{Kind: platform.KindTimeout, Detail: "the operation's deadline passed"}
 		}
-		return &platform.Error{Kind: platform.KindUnknown, Detail: "cancelled"}
+		return &platform.Error{Kind: platform.KindInterrupted, Detail: "the run was interrupted before the platform answered"}
 	}
 	if attemptCtx.Err() != nil || isTimeout(err) {
 		return &platform.Error{Kind: platform.KindTimeout, Detail: fmt.Sprintf("no complete answer within the %s request timeout", timeout)}
@@ -605,9 +620,15 @@ func classify(parent, attemptCtx context.Context, err error, timeout time.Durati
 	case errors.As(err, &unknownAuth), errors.As(err, &verifyErr):
 		return &platform.Error{Kind: platform.KindTLS, Detail: "the server's certificate is not signed by a trusted authority", Err: innermost(err)}
 	case errors.Is(err, errTooManyRedirects):
-		return &platform.Error{Kind: platform.KindRedirect, Detail: "too many redirects"}
+		return &platform.Error{Kind: platform.KindRedirect, Detail: "too many redirects",
+			Advice: "The platform kept redirecting (more than 5 times, a loop): the login never reached an answer. " +
+				"Check base_url: it must be the platform's API root, without a path the platform redirects away from."}
 	case errors.As(err, &recordErr), errors.Is(err, http.ErrSchemeMismatch):
-		return &platform.Error{Kind: platform.KindTLS, Detail: "the server did not answer with TLS (is the base URL http rather than https?)"}
+		return &platform.Error{Kind: platform.KindTLS, Detail: "the server did not answer with TLS (is the base URL http rather than https?)",
+			Advice: adviceHTTPSToPlain}
+	case tlsAnswerToPlainHTTP(err):
+		return &platform.Error{Kind: platform.KindTLS, Detail: "the server answered with TLS to a plain HTTP request (is the base URL https rather than http?)",
+			Advice: advicePlainToHTTPS}
 	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
 		return &platform.Error{Kind: platform.KindUnreachable, Detail: "the connection closed before the answer was complete"}
 	}
@@ -623,6 +644,37 @@ func classify(parent, attemptCtx context.Context, err error, timeout time.Durati
 		return &platform.Error{Kind: platform.KindUnreachable, Detail: "the connection failed", Err: innermost(err)}
 	}
 	return &platform.Error{Kind: platform.KindUnreachable, Detail: "the request failed", Err: innermost(err)}
+}
+
+// The hints of a TLS-scheme mismatch: base_url's scheme does not match what
+// the server speaks on that port (not a certificate problem).
+const (
+	adviceHTTPSToPlain = "base_url starts with https:// but the server speaks plain HTTP on that port. " +
+		"Check the port, or use http:// if the platform really serves its API without TLS (the password would then " +
+		"travel unencrypted)."
+	advicePlainToHTTPS = "base_url starts with http:// but the server speaks TLS on that port: use https:// in base_url."
+)
+
+// tlsAnswerToPlainHTTP reports whether err is the transport's complaint
+// about an answer that starts with a TLS record (0x15 alert or 0x16
+// handshake, then version 0x03): a server that speaks TLS received a plain
+// HTTP request. Only the error's shape is read; its text is never shown.
+func tlsAnswerToPlainHTTP(err error) bool {
+	s := err.Error()
+	return strings.Contains(s, "malformed HTTP response") &&
+		(strings.Contains(s, `\x15\x03`) || strings.Contains(s, `\x16\x03`))
+}
+
+// plainHTTPToTLSPort reports whether an answer is a server's refusal of a
+// plain HTTP request on its TLS port: Go's servers answer 400 "Client sent
+// an HTTP request to an HTTPS server.", nginx 400 "The plain HTTP request
+// was sent to HTTPS port". The body is compared, never quoted.
+func plainHTTPToTLSPort(scheme string, status int, body []byte) bool {
+	if scheme != "http" || status != http.StatusBadRequest {
+		return false
+	}
+	return bytes.Contains(body, []byte("HTTP request to an HTTPS server")) ||
+		bytes.Contains(body, []byte("plain HTTP request was sent to HTTPS port"))
 }
 
 // innermost strips *url.Error wrappers (they hold the full URL) and keeps
@@ -647,7 +699,14 @@ func parseRetryAfter(v string, now time.Time) time.Duration {
 	if v == "" {
 		return 0
 	}
-	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
+	secs, err := strconv.ParseInt(v, 10, 64)
+	if errors.Is(err, strconv.ErrRange) && secs > 0 {
+		// More seconds than int64 holds: a wait far over any cap, not an
+		// absent header (which would be retried after the backoff).
+		secs = math.MaxInt64
+		err = nil
+	}
+	if err == nil {
 		if secs <= 0 {
 			return 0
 		}

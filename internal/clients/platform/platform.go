@@ -162,7 +162,7 @@ func (c Credentials) Secrets() []string { return []string{c.Password, c.ClientSe
 
 // String never includes the password or client secret.
 func (c Credentials) String() string {
-	return fmt.Sprintf("%s credentials for %q at %s", c.Platform, c.Principal(), c.BaseURL)
+	return fmt.Sprintf("%s credentials for %s at %s", c.Platform, QuoteName(c.Principal()), c.BaseURL)
 }
 
 // GoString has the same purpose as String for %#v.
@@ -216,7 +216,7 @@ func (s Session) String() string {
 	if !s.ExpiresAt.IsZero() {
 		exp = s.ExpiresAt.UTC().Format(time.RFC3339)
 	}
-	return fmt.Sprintf("%s session for %q (expires %s)", s.Platform, s.Username, exp)
+	return fmt.Sprintf("%s session for %s (expires %s)", s.Platform, QuoteName(s.Username), exp)
 }
 
 // GoString has the same purpose as String for %#v.
