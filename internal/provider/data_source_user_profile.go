@@ -193,7 +193,9 @@ func (d *userProfileDataSource) Read(ctx context.Context, req datasource.ReadReq
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, result)...)
-	tflog.Debug(ctx, "Read an iotauth_user_profile", map[string]any{"platform": string(name), "id": values["id"].String()})
+	// The log names the configured account, not the profile's values: no
+	// text a platform sent reaches a log.
+	tflog.Debug(ctx, "Read an iotauth_user_profile", map[string]any{"platform": string(name), "user": quoteName(cr.Principal())})
 }
 
 // profileValues are the state's attribute values for a profile read from

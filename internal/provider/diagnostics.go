@@ -2,6 +2,7 @@ package provider
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -108,11 +109,14 @@ func addProviderDataError(diags *diag.Diagnostics, got any) {
 const minRedactLen = 4
 
 // redact replaces every secret of at least minRedactLen bytes in s with
-// "***".
+// "***", in any mix of upper and lower case: a platform may echo a
+// password changed in case (a Content-Type, for one). It runs on the final
+// text of a diagnostic; the clients never alter what a platform sent, so a
+// secret it echoed is found here as sent.
 func redact(s string, secrets ...string) string {
 	for _, sec := range secrets {
 		if len(sec) >= minRedactLen {
-			s = strings.ReplaceAll(s, sec, "***")
+			s = regexp.MustCompile(`(?i)`+regexp.QuoteMeta(sec)).ReplaceAllLiteralString(s, "***")
 		}
 	}
 	return s

@@ -73,6 +73,7 @@ import (
 	"time"
 
 	"github.com/iotauth/terraform-provider-iotauth/internal/clients/platform"
+	"github.com/iotauth/terraform-provider-iotauth/internal/clients/wire"
 )
 
 // Defaults for Config's zero values.
@@ -571,12 +572,16 @@ func (c *Client) attempt(ctx context.Context, req *Request, u *url.URL, n int) (
 		logIt(status, outcomeFor(e), e)
 		return nil, e, true
 	case status >= 300 && status < 400:
-		host := ""
+		// The target host is named only when it is a plain host name,
+		// exactly as the Location header spells it (wire.Host).
+		target := "(host not shown: unexpected characters)"
 		if loc, lerr := hresp.Location(); lerr == nil {
-			host = loc.Host
+			if h := wire.Host(loc.Host, hresp.Header.Get("Location")); h != "" {
+				target = strconv.Quote(h)
+			}
 		}
 		e := &platform.Error{Kind: platform.KindRedirect, Status: status,
-			Detail: fmt.Sprintf("the platform redirected to %q, another host or a downgrade to http; not followed", host)}
+			Detail: fmt.Sprintf("the platform redirected to %s, another host or a downgrade to http; not followed", target)}
 		logIt(status, "error", e)
 		return nil, e, true
 	}
@@ -612,13 +617,18 @@ func classify(parent, attemptCtx context.Context, err error, timeout time.Durati
 	)
 	// *tls.CertificateVerificationError wraps every verification failure,
 	// so the specific causes are checked before it.
+	// The x509 errors' own texts name what the server's certificate holds
+	// (its subject, its host names): a fixed text stands for them.
 	switch {
 	case errors.As(err, &hostErr):
-		return &platform.Error{Kind: platform.KindTLS, Detail: "the server's certificate does not match its host name", Err: innermost(err)}
+		return &platform.Error{Kind: platform.KindTLS, Detail: "the server's certificate does not match its host name",
+			Err: fixedText("x509: certificate is not valid for the host in base_url", err)}
 	case errors.As(err, &certInvalid):
-		return &platform.Error{Kind: platform.KindTLS, Detail: "the server's certificate is invalid", Err: innermost(err)}
+		return &platform.Error{Kind: platform.KindTLS, Detail: "the server's certificate is invalid",
+			Err: fixedText(certInvalidText(certInvalid.Reason), err)}
 	case errors.As(err, &unknownAuth), errors.As(err, &verifyErr):
-		return &platform.Error{Kind: platform.KindTLS, Detail: "the server's certificate is not signed by a trusted authority", Err: innermost(err)}
+		return &platform.Error{Kind: platform.KindTLS, Detail: "the server's certificate is not signed by a trusted authority",
+			Err: fixedText("x509: certificate signed by unknown authority", err)}
 	case errors.Is(err, errTooManyRedirects):
 		return &platform.Error{Kind: platform.KindRedirect, Detail: "too many redirects",
 			Advice: "The platform kept redirecting (more than 5 times, a loop): the login never reached an answer. " +
@@ -636,14 +646,50 @@ func classify(parent, attemptCtx context.Context, err error, timeout time.Durati
 	if errors.As(err, &dnsErr) {
 		return &platform.Error{Kind: platform.KindUnreachable, Detail: fmt.Sprintf("the host name %q could not be resolved", dnsErr.Name)}
 	}
+	// A *net.OpError's text is Go's, built from the addresses dialled and
+	// the system's error (connection refused, reset by peer).
 	var opErr *net.OpError
 	if errors.As(err, &opErr) {
 		if opErr.Op == "dial" {
-			return &platform.Error{Kind: platform.KindUnreachable, Detail: "the connection was refused or could not be opened", Err: innermost(err)}
+			return &platform.Error{Kind: platform.KindUnreachable, Detail: "the connection was refused or could not be opened", Err: opErr}
 		}
-		return &platform.Error{Kind: platform.KindUnreachable, Detail: "the connection failed", Err: innermost(err)}
+		return &platform.Error{Kind: platform.KindUnreachable, Detail: "the connection failed", Err: opErr}
 	}
-	return &platform.Error{Kind: platform.KindUnreachable, Detail: "the request failed", Err: innermost(err)}
+	// Anything else (a malformed answer the transport could not parse,
+	// for one) may quote what the server sent: its text is not kept.
+	return &platform.Error{Kind: platform.KindUnreachable, Detail: "the request failed",
+		Err: fixedText("the transport's own message is not shown: it may quote the server's answer", err)}
+}
+
+// textErr is an error shown by a fixed text, with the original error kept
+// for errors.Is and errors.As.
+type textErr struct {
+	text string
+	err  error
+}
+
+func (e textErr) Error() string { return e.text }
+func (e textErr) Unwrap() error { return e.err }
+
+// fixedText stands text for err, whose own text may hold server data.
+func fixedText(text string, err error) error { return textErr{text: text, err: innermost(err)} }
+
+// certInvalidText describes why a certificate is invalid, by the reason's
+// code alone.
+func certInvalidText(r x509.InvalidReason) string {
+	switch r {
+	case x509.Expired:
+		return "x509: certificate has expired or is not yet valid"
+	case x509.NotAuthorizedToSign:
+		return "x509: a certificate in the chain is not authorized to sign other certificates"
+	case x509.IncompatibleUsage:
+		return "x509: certificate specifies an incompatible key usage"
+	case x509.NameConstraintsWithoutSANs, x509.CANotAuthorizedForThisName, x509.CANotAuthorizedForExtKeyUsage:
+		return "x509: a CA in the chain is not authorized for this certificate"
+	case x509.TooManyIntermediates, x509.TooManyConstraints:
+		return "x509: the certificate chain is too long or too complex"
+	}
+	return "x509: certificate is invalid"
 }
 
 // The hints of a TLS-scheme mismatch: base_url's scheme does not match what

@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"mime"
 	"reflect"
 	"strconv"
 	"strings"
@@ -104,9 +103,14 @@ func DecodeJSON(body []byte, contentType string, v any) error {
 		return platform.Malformed("", "the answer is empty")
 	}
 	if trimmed[0] != '{' && trimmed[0] != '[' {
-		mt, _, _ := mime.ParseMediaType(contentType)
+		// The content type is shown only as sent and when it is a plain
+		// type/subtype (see MediaType): never lower-cased or cut.
+		mt := MediaType(contentType)
 		if mt == "" {
-			mt = "unknown"
+			mt = "not shown"
+			if strings.TrimSpace(contentType) == "" {
+				mt = "unknown"
+			}
 		}
 		return platform.Malformed("", fmt.Sprintf("the answer is not JSON (content type %s)", mt))
 	}
@@ -116,32 +120,30 @@ func DecodeJSON(body []byte, contentType string, v any) error {
 			field := te.Field
 			if field == "" {
 				field = "(top level)"
+			} else if FieldPath(field) == "" {
+				field = "(name not shown)"
 			}
 			// te.Value is "number 123" for a number out of range: keep
 			// only the kind, never a value from the body.
 			kind, _, _ := strings.Cut(te.Value, " ")
+			if !jsonKinds[kind] {
+				kind = "value"
+			}
 			return platform.Malformed(field, fmt.Sprintf("field %q has the wrong type (got JSON %s)", field, kind))
 		}
 		var se *json.SyntaxError
 		if errors.As(err, &se) {
 			return platform.Malformed("", fmt.Sprintf("the answer is not valid JSON (syntax error at byte %d)", se.Offset))
 		}
-		return platform.Malformed("", "the answer could not be decoded: "+safeJSONError(err))
+		// Any other decoder error may quote the answer (a strconv error
+		// does): its text is not kept.
+		return platform.Malformed("", "the answer could not be decoded")
 	}
 	return nil
 }
 
-// safeJSONError keeps only the error's text up to any quoted value.
-func safeJSONError(err error) string {
-	s := err.Error()
-	if i := strings.IndexAny(s, "\"'`"); i >= 0 {
-		s = strings.TrimSpace(s[:i])
-	}
-	if len(s) > 120 {
-		s = s[:120]
-	}
-	return s
-}
+// jsonKinds are the JSON kinds a type error may name.
+var jsonKinds = map[string]bool{"string": true, "number": true, "bool": true, "array": true, "object": true, "null": true, "nothing": true}
 
 // HeaderSafe reports whether v, a value a platform sent, may be put into a
 // header that a consumer will send: not empty, and without control
