@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -16,7 +17,11 @@ import (
 )
 
 // FlexString decodes a JSON string or number (or null) into a string.
-// Numbers keep their literal form, so 20635 becomes "20635".
+// A whole number becomes its integer text, whatever form the platform
+// wrote it in: 20635, 2.0635e4 and 20635.0 all become "20635" (BienPort
+// has sent organization IDs in exponent form). Any other number keeps its
+// literal form ("2.5"): whether a fraction is acceptable is the field's
+// decoder's call (IsInteger). Strings are kept as sent.
 type FlexString struct {
 	Value string
 	Set   bool
@@ -44,8 +49,89 @@ func (f *FlexString) UnmarshalJSON(b []byte) error {
 		// kind, never the value itself.
 		return &json.UnmarshalTypeError{Value: jsonKind(b), Type: reflect.TypeFor[string]()}
 	}
-	*f = FlexString{Value: n.String(), Set: true}
+	v := n.String()
+	if w, ok := wholeNumberText(v); ok {
+		v = w
+	}
+	*f = FlexString{Value: v, Set: true}
 	return nil
+}
+
+// maxWholeDigits bounds the integer text of a whole number; a longer one
+// (1e400) keeps its literal form rather than growing into hundreds of
+// digits.
+const maxWholeDigits = 40
+
+// wholeNumberText returns the integer text of lit, a valid JSON number,
+// when it is a whole number of at most maxWholeDigits digits. It works on
+// the decimal digits (no float rounding): 2.0635e4 is "20635", -1.5e3 is
+// "-1500", -0 is "0".
+func wholeNumberText(lit string) (string, bool) {
+	neg := strings.HasPrefix(lit, "-")
+	lit = strings.TrimPrefix(lit, "-")
+	mant, exp := lit, 0
+	if i := strings.IndexAny(lit, "eE"); i >= 0 {
+		e, err := strconv.Atoi(lit[i+1:])
+		if err != nil || e > 1000 || e < -1000 {
+			return "", false
+		}
+		mant, exp = lit[:i], e
+	}
+	intPart, frac, _ := strings.Cut(mant, ".")
+	digits := intPart + frac
+	exp -= len(frac)
+	switch {
+	case exp < 0 && -exp >= len(digits):
+		// Every digit is after the point: whole only when all are zero.
+		if strings.Trim(digits, "0") != "" {
+			return "", false
+		}
+		digits = ""
+	case exp < 0:
+		if strings.Trim(digits[len(digits)+exp:], "0") != "" {
+			return "", false
+		}
+		digits = digits[:len(digits)+exp]
+	case strings.Trim(digits, "0") == "":
+		digits = ""
+	case exp > maxWholeDigits:
+		return "", false
+	default:
+		digits += strings.Repeat("0", exp)
+	}
+	digits = strings.TrimLeft(digits, "0")
+	switch {
+	case digits == "":
+		return "0", true
+	case len(digits) > maxWholeDigits:
+		return "", false
+	case neg:
+		return "-" + digits, true
+	}
+	return digits, true
+}
+
+// numberPattern is the JSON number grammar (RFC 8259, section 6).
+var numberPattern = regexp.MustCompile(`^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$`)
+
+// NotWhole reports whether s, a FlexString's value, is a number that is
+// not a whole number (or too long to be written as one): FlexString has
+// already turned every other number into integer text.
+func NotWhole(s string) bool { return numberPattern.MatchString(s) && !IsInteger(s) }
+
+// IsInteger reports whether s is the text of an integer: an optional minus
+// sign and decimal digits.
+func IsInteger(s string) bool {
+	s = strings.TrimPrefix(s, "-")
+	if s == "" {
+		return false
+	}
+	for i := range len(s) {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // jsonKind names the kind of a JSON value by its first byte.
