@@ -109,14 +109,19 @@ type Settings struct {
 
 // Manager logs in to the platforms: at most once per credential set while
 // the session stays fresh, and never again for a credential set the
-// platform refused. It also counts who holds each session handed out by
-// Open, so that a session is revoked only when the last of them lets it go.
-// It is safe for concurrent use.
+// platform refused. It sends one credential set at most max_retries + 1
+// times without a success answer, over every caller (see package httpx,
+// "When a request that carries credentials is sent again"). It also counts
+// who holds each session handed out by Open, so that a session is revoked
+// only when the last of them lets it go. It is safe for concurrent use.
 type Manager struct {
 	http  *httpx.Client
 	cache *cache.Cache
+	// maxSends is the send budget of one credential set.
+	maxSends int
 
-	mu sync.Mutex
+	mu    sync.Mutex
+	sends map[string]*sends
 	// leases maps a lease ID (Open) to the session it holds.
 	leases map[string]*platform.Session
 	// holders counts, per session handed out by Open, the leases on it.
@@ -135,12 +140,32 @@ type holding struct {
 	revoke bool
 }
 
+// sends is one credential set's send budget and, once it is spent, the
+// error every later login with that set returns without sending anything.
+type sends struct {
+	budget *httpx.SendBudget
+	mu     sync.Mutex
+	err    error
+}
+
+// sendsFor returns the send state of the credential set key.
+func (m *Manager) sendsFor(key string) *sends {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	st := m.sends[key]
+	if st == nil {
+		st = &sends{budget: httpx.NewSendBudget(m.maxSends)}
+		m.sends[key] = st
+	}
+	return st
+}
+
 // New builds a Manager with its own HTTP client and session cache.
 func New(s Settings) (*Manager, error) {
 	wait := s.RetryMaxWait
 	if wait <= 0 {
 		// "0s": retry without waiting (httpx reads zero as its default).
-		wait = time.Nanosecond
+		wait = httpx.NoWait
 	}
 	// No hidden budget: a request may take every attempt and every wait
 	// these settings allow, and no more (see package httpx).
@@ -156,12 +181,18 @@ func New(s Settings) (*Manager, error) {
 	if err != nil {
 		return nil, err
 	}
+	retries := s.MaxRetries
+	if retries < 0 {
+		retries = DefaultMaxRetries
+	}
 	return &Manager{
-		http:    hc,
-		cache:   cache.New(cache.Options{MaxAge: s.SessionMaxAge}),
-		leases:  map[string]*platform.Session{},
-		holders: map[*platform.Session]*holding{},
-		revoked: map[*platform.Session]bool{},
+		http:     hc,
+		cache:    cache.New(cache.Options{MaxAge: s.SessionMaxAge}),
+		maxSends: retries + 1,
+		sends:    map[string]*sends{},
+		leases:   map[string]*platform.Session{},
+		holders:  map[*platform.Session]*holding{},
+		revoked:  map[*platform.Session]bool{},
 	}, nil
 }
 
@@ -179,11 +210,29 @@ func (m *Manager) Session(ctx context.Context, cr platform.Credentials) (*platfo
 }
 
 func (m *Manager) session(ctx context.Context, p Platform, info platform.Info, cr platform.Credentials, need platform.Need) (*platform.Session, error) {
-	s, err := m.cache.Get(ctx, cache.Key(cr), need, func(ctx context.Context, prev *platform.Session) (*platform.Session, error) {
-		return login(ctx, m.http, p, cr, prev)
+	key := cache.Key(cr)
+	s, err := m.cache.Get(ctx, key, need, func(ctx context.Context, prev *platform.Session) (*platform.Session, error) {
+		st := m.sendsFor(key)
+		st.mu.Lock()
+		spent := st.err
+		st.mu.Unlock()
+		if spent != nil {
+			return nil, spent
+		}
+		s, err := login(ctx, m.http, st.budget, p, cr, prev)
+		if err != nil && st.budget.Spent() {
+			st.mu.Lock()
+			st.err = err
+			st.mu.Unlock()
+		}
+		return s, err
 	})
 	if err != nil {
-		return nil, platform.Annotate(err, info.Title, cr.Principal(), "login")
+		err = platform.Annotate(err, info.Title, cr.Principal(), "login")
+		if e, ok := platform.AsError(err); ok {
+			e.Credentials = cr.Kind() // Annotate returned a copy
+		}
+		return nil, err
 	}
 	return s, nil
 }
@@ -314,8 +363,10 @@ func RenewAt(s *platform.Session) time.Time {
 	return s.ExpiresAt.Add(-cache.Margin(life))
 }
 
-// login signs in, refreshing prev instead where the platform can.
-func login(ctx context.Context, c *httpx.Client, p Platform, cr platform.Credentials, prev *platform.Session) (*platform.Session, error) {
+// login signs in, refreshing prev instead where the platform can. Its
+// requests with credentials (the login, a refresh) count in budget.
+func login(ctx context.Context, c *httpx.Client, budget *httpx.SendBudget, p Platform, cr platform.Credentials, prev *platform.Session) (*platform.Session, error) {
+	c = c.WithSendBudget(budget)
 	if r, ok := p.(Refresher); ok && prev != nil && prev.RefreshToken != "" {
 		s, err := r.Refresh(ctx, c, cr, prev)
 		// A refused refresh token (used, expired) falls back to a login;

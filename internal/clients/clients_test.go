@@ -1,9 +1,11 @@
 package clients_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
@@ -511,20 +513,42 @@ func TestRefusedLoginSentOnce(t *testing.T) {
 	}
 }
 
-// TestPassingFailuresNotRemembered: a server error or a timeout may heal,
-// so each call tries again.
+// TestPassingFailuresNotRemembered: a failure that proves the platform did
+// not process the login (a 503 whose Retry-After is over the cap) may heal,
+// so each call tries again, but only within the credential set's send
+// budget: max_retries + 1 sends in total, then every call gets the last
+// error without sending. A timeout after the login was sent may mean the
+// platform processed it: it is not sent again by any later call (issue 13,
+// item 4; before, every call sent the password again).
 func TestPassingFailuresNotRemembered(t *testing.T) {
 	t.Run("503", func(t *testing.T) {
-		n, base := refusingServer(t, http.StatusServiceUnavailable)
-		m := newManager(t)
-		cr := platform.Credentials{Platform: "bienport", BaseURL: base, Username: "u", Password: testPassword}
-		for i := 1; i <= 3; i++ {
-			if _, err := m.Session(t.Context(), cr); !platform.IsKind(err, platform.KindServer) {
+		var n atomic.Int64
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			n.Add(1)
+			w.Header().Set("Retry-After", "120")
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}))
+		t.Cleanup(srv.Close)
+		s := testSettings()
+		s.MaxRetries = 2
+		m, err := clients.New(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cr := platform.Credentials{Platform: "bienport", BaseURL: srv.URL, Username: "u", Password: testPassword}
+		var last error
+		for i := 1; i <= 5; i++ {
+			_, err := m.Session(t.Context(), cr)
+			if !platform.IsKind(err, platform.KindServer) {
 				t.Fatalf("call %d: %v", i, err)
 			}
-			if n.Load() != int64(i) {
-				t.Errorf("call %d: %d requests", i, n.Load())
+			if want := int64(min(i, 3)); n.Load() != want {
+				t.Errorf("call %d: %d requests, want %d", i, n.Load(), want)
 			}
+			if i > 3 && err.Error() != last.Error() {
+				t.Errorf("call %d: %v, want the last sent call's %v", i, err, last)
+			}
+			last = err
 		}
 	})
 	t.Run("timeout", func(t *testing.T) {
@@ -541,18 +565,164 @@ func TestPassingFailuresNotRemembered(t *testing.T) {
 		t.Cleanup(func() { close(release) })
 		s := testSettings()
 		s.Timeout = 50 * time.Millisecond
+		s.MaxRetries = 3
 		m, err := clients.New(s)
 		if err != nil {
 			t.Fatal(err)
 		}
 		cr := platform.Credentials{Platform: "monogoto", BaseURL: srv.URL, Username: "u", Password: testPassword}
+		var first error
 		for i := 1; i <= 2; i++ {
-			if _, err := m.Session(t.Context(), cr); !platform.IsKind(err, platform.KindTimeout) {
+			_, err := m.Session(t.Context(), cr)
+			if !platform.IsKind(err, platform.KindTimeout) {
+				t.Fatalf("call %d: %v", i, err)
+			}
+			if first == nil {
+				first = err
+			} else if err.Error() != first.Error() {
+				t.Errorf("call %d: %v, want the first call's %v", i, err, first)
+			}
+		}
+		if n.Load() != 1 {
+			t.Errorf("%d requests for 2 calls; a login that timed out after it was sent must not be sent again", n.Load())
+		}
+	})
+}
+
+// TestSlowRefusalSentOnce: a platform that refuses slowly (401 after the
+// request timeout; issue 13 saw 4 sends with max_retries = 3) receives the
+// password exactly once per Manager, whatever the number of callers,
+// concurrent or one after another, on every platform.
+func TestSlowRefusalSentOnce(t *testing.T) {
+	for _, info := range clients.Platforms() {
+		t.Run(string(info.Name), func(t *testing.T) {
+			t.Parallel()
+			var n atomic.Int64
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				n.Add(1)
+				_, _ = io.ReadAll(r.Body)
+				select {
+				case <-time.After(400 * time.Millisecond):
+				case <-r.Context().Done():
+				}
+				w.WriteHeader(http.StatusUnauthorized)
+			}))
+			t.Cleanup(srv.Close)
+			m, err := clients.New(clients.Settings{Timeout: 100 * time.Millisecond, MaxRetries: 3, RetryMaxWait: 10 * time.Millisecond})
+			if err != nil {
+				t.Fatal(err)
+			}
+			cr := platform.Credentials{Platform: info.Name, BaseURL: srv.URL, Username: "someone", Password: testPassword}
+			const callers = 20
+			errs := make([]error, 2*callers)
+			var wg sync.WaitGroup
+			for i := range callers {
+				wg.Go(func() { _, errs[i] = m.Session(t.Context(), cr) })
+			}
+			wg.Wait()
+			for i := callers; i < 2*callers; i++ {
+				_, errs[i] = m.Session(t.Context(), cr)
+			}
+			if n.Load() != 1 {
+				t.Errorf("the platform received the password %d times, want exactly 1", n.Load())
+			}
+			for i, err := range errs {
+				if !platform.IsKind(err, platform.KindTimeout) || err.Error() != errs[0].Error() {
+					t.Fatalf("caller %d: %v; want the first caller's %v", i, err, errs[0])
+				}
+			}
+			e, _ := platform.AsError(errs[0])
+			if e.Attempts != 1 || !strings.Contains(e.Detail, "not sent again") ||
+				!strings.Contains(e.Hint(), "does not send the same credentials again") || !strings.Contains(e.Hint(), "request_timeout") {
+				t.Errorf("attempts %d, detail %q, hint %q", e.Attempts, e.Detail, e.Hint())
+			}
+		})
+	}
+}
+
+// TestCredentialSendBudget: the bound on sends of one credential set per
+// Manager is max_retries + 1 in total, over every caller, for answers that
+// prove the platform did not process the login (429 here); a success
+// starts the count again; a connection that could not be opened sends
+// nothing and does not count.
+func TestCredentialSendBudget(t *testing.T) {
+	t.Run("429 forever", func(t *testing.T) {
+		for _, info := range clients.Platforms() {
+			t.Run(string(info.Name), func(t *testing.T) {
+				t.Parallel()
+				n, base := refusingServer(t, http.StatusTooManyRequests)
+				m, err := clients.New(clients.Settings{Timeout: time.Second, MaxRetries: 2, RetryMaxWait: 10 * time.Millisecond})
+				if err != nil {
+					t.Fatal(err)
+				}
+				cr := platform.Credentials{Platform: info.Name, BaseURL: base, Username: "someone", Password: testPassword}
+				var first error
+				for i := range 10 {
+					_, err := m.Session(t.Context(), cr)
+					if !platform.IsKind(err, platform.KindRateLimited) {
+						t.Fatalf("call %d: %v", i, err)
+					}
+					if first == nil {
+						first = err
+					} else if err.Error() != first.Error() {
+						t.Errorf("call %d: %v, want %v", i, err, first)
+					}
+				}
+				if n.Load() != 3 {
+					t.Errorf("%d sends for 10 calls, want max_retries + 1 = 3 in total", n.Load())
+				}
+			})
+		}
+	})
+	t.Run("success starts the count again", func(t *testing.T) {
+		var n atomic.Int64
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			// Every login: 503, 503, then a token.
+			if n.Add(1)%3 != 0 {
+				w.WriteHeader(http.StatusServiceUnavailable)
+				return
+			}
+			_, _ = io.WriteString(w, `{"token":"t"}`)
+		}))
+		t.Cleanup(srv.Close)
+		clk := &offsetClock{}
+		s := clients.Settings{Timeout: time.Second, MaxRetries: 2, RetryMaxWait: 10 * time.Millisecond, SessionMaxAge: time.Minute}
+		m, err := clients.NewWithClock(s, clk.Now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cr := platform.Credentials{Platform: "monogoto", BaseURL: srv.URL, Username: "u", Password: testPassword}
+		for i := 1; i <= 3; i++ {
+			if _, err := m.Session(t.Context(), cr); err != nil {
+				t.Fatalf("login %d: %v", i, err)
+			}
+			clk.Advance(2 * time.Minute)
+		}
+		if n.Load() != 9 {
+			t.Errorf("%d requests for 3 logins of 3 sends each, want 9", n.Load())
+		}
+	})
+	t.Run("nothing sent does not count", func(t *testing.T) {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := l.Addr().String()
+		_ = l.Close()
+		var attempts atomic.Int64
+		m, err := clients.New(clients.Settings{Timeout: time.Second, MaxRetries: 1, RetryMaxWait: 10 * time.Millisecond,
+			Log: func(context.Context, clients.LogEntry) { attempts.Add(1) }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cr := platform.Credentials{Platform: "bienport", BaseURL: "http://" + addr, Username: "u", Password: testPassword}
+		for i := 1; i <= 3; i++ {
+			if _, err := m.Session(t.Context(), cr); !platform.IsKind(err, platform.KindUnreachable) {
 				t.Fatalf("call %d: %v", i, err)
 			}
 		}
-		if n.Load() != 2 {
-			t.Errorf("%d requests for 2 calls; a timeout must not be remembered", n.Load())
+		if attempts.Load() != 6 {
+			t.Errorf("%d connection attempts for 3 calls, want 6 (2 each: nothing was sent, so nothing counts)", attempts.Load())
 		}
 	})
 }
@@ -648,5 +818,50 @@ func TestWaitsWithinSettingsAreHonoured(t *testing.T) {
 	if !ok || e.Kind != platform.KindRateLimited || n.Load() != 1 || !strings.Contains(e.Detail, "cap") ||
 		!strings.Contains(e.Hint(), "retry_max_wait") {
 		t.Errorf("%d requests, err %v", n.Load(), err)
+	}
+	// The cap is shown as configured: 0s, not the 1ns it was mapped to
+	// (issue 13).
+	if e != nil && !strings.Contains(e.Detail, "more than the 0s cap") {
+		t.Errorf("Detail = %q, want the 0s cap named as configured", e.Detail)
+	}
+}
+
+// TestRefusedServiceAccountHint: the hint of a refused Coiote service
+// account names the client ID and secret, not a user name and password
+// (issue 13); a refused user names the user name and password.
+func TestRefusedServiceAccountHint(t *testing.T) {
+	_, base := refusingServer(t, http.StatusUnauthorized)
+	m := newManager(t)
+	_, err := m.Session(t.Context(), platform.Credentials{Platform: "coiote", BaseURL: base, ClientID: "ci", ClientSecret: testPassword})
+	e, ok := platform.AsError(err)
+	if !ok || e.Kind != platform.KindBadCredentials || !strings.Contains(e.Detail, "client ID and secret") ||
+		!strings.Contains(e.Hint(), "client_id and client_secret") || strings.Contains(e.Hint(), "user name") {
+		t.Errorf("%v / hint %q", err, e.Hint())
+	}
+	_, err = m.Session(t.Context(), platform.Credentials{Platform: "coiote", BaseURL: base, Username: "u", Password: testPassword})
+	if e, _ := platform.AsError(err); e == nil || !strings.Contains(e.Hint(), "user name and password") {
+		t.Errorf("%v", err)
+	}
+}
+
+// TestInterruptedCaller: a caller whose context is cancelled while the
+// login is in flight (Ctrl-C) gets "interrupted", not an unknown error.
+func TestInterruptedCaller(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-release:
+		}
+	}))
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() { close(release) })
+	m := newManager(t)
+	ctx, cancel := context.WithCancel(t.Context())
+	time.AfterFunc(50*time.Millisecond, cancel)
+	_, err := m.Session(ctx, platform.Credentials{Platform: "bienport", BaseURL: srv.URL, Username: "u", Password: testPassword})
+	e, ok := platform.AsError(err)
+	if !ok || e.Kind != platform.KindInterrupted || e.Platform != "BienPort" || strings.Contains(e.Hint(), "base_url") {
+		t.Errorf("%v", err)
 	}
 }

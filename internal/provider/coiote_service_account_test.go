@@ -67,7 +67,10 @@ provider "iotauth" {
   }
 }
 `, srv.BaseURL(mock.Coiote), mock.SeedCoioteClient.ClientID) + echoToken(`  platform = "coiote"`)),
-			ExpectError: wrapped(`Coiote IoT DM service account login for user "iotauth-ci" failed: invalid credentials`),
+			// The hint names the client ID and secret, not a user name and
+			// password (issue 13).
+			ExpectError: wrapped(`(?s)Coiote IoT DM service account login for user "iotauth-ci" failed: invalid credentials.*` +
+				`Check the client ID and client secret for this platform \(client_id and client_secret in the provider block`),
 		}},
 	})
 	if n := srv.Count(mock.Coiote, mock.EndpointClientCredentials); n != 1 {

@@ -52,8 +52,10 @@ type sharedModel struct {
 // and defaults.
 type providerConfig struct {
 	shared clients.Settings
-	// sharedUnknown is set when a shared setting is not known until apply.
+	// sharedUnknown is set when a shared setting is not known until apply;
+	// unknownShared names them.
 	sharedUnknown bool
+	unknownShared []string
 	// insecureFromEnv is set when insecure = true came from IOTAUTH_INSECURE.
 	insecureFromEnv bool
 	// tokens are the defaults of iotauth_token's lifetime arguments.
@@ -133,8 +135,12 @@ func readConfig(ctx context.Context, c tfsdk.Config, lookup func(string) (string
 	var revoke string
 	revoke, unknown[7] = r.boolean(m.RevokeOnClose, envRevokeOnClose, false)
 	cfg.tokens.revokeOnClose = revoke == "true"
-	for _, u := range unknown {
-		cfg.sharedUnknown = cfg.sharedUnknown || u
+	for i, u := range unknown {
+		if u {
+			cfg.sharedUnknown = true
+			cfg.unknownShared = append(cfg.unknownShared, []string{"request_timeout", "max_retries", "retry_max_wait",
+				"session_max_age", "ca_cert_pem", "insecure", "min_validity", "revoke_on_close"}[i])
+		}
 	}
 	diags.Append(r.diags...)
 
@@ -203,10 +209,12 @@ func readAccount(info platform.Info, obj types.Object, lookup func(string) (stri
 // providerData is what the provider hands to its data sources and
 // ephemeral resources.
 type providerData struct {
-	// manager is nil when a shared setting was unknown at configure time.
-	manager  *clients.Manager
-	accounts map[platform.Name]account
-	tokens   tokenDefaults
+	// manager is nil when a shared setting was unknown at configure time;
+	// unknownShared names those settings.
+	manager       *clients.Manager
+	unknownShared []string
+	accounts      map[platform.Name]account
+	tokens        tokenDefaults
 }
 
 // secrets lists the passwords and client secrets of every platform.

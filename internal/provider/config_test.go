@@ -260,4 +260,11 @@ func TestRedact(t *testing.T) {
 	if got := redact("a secret1 b secret1 abc", "secret1", "", "abc"); got != "a *** b *** abc" {
 		t.Fatalf("redact = %q", got)
 	}
+	// Any case: a platform may echo a password upper-cased (issue 13).
+	if got := redact("A SECRET1 b Secret1", "secret1"); got != "A *** b ***" {
+		t.Errorf("redact in capitals = %q", got)
+	}
+	if got := redact("x.y*z (a+b)", "y*z (a+"); got != "x.***b)" {
+		t.Errorf("redact of a secret with regexp characters = %q", got)
+	}
 }

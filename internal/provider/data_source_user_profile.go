@@ -173,7 +173,9 @@ func (d *userProfileDataSource) Read(ctx context.Context, req datasource.ReadReq
 			resp.Deferred = &datasource.Deferred{Reason: datasource.DeferredReasonProviderConfigUnknown}
 			return
 		}
-		if info, ok := lookupInfo(name); ok {
+		if len(d.data.unknownShared) > 0 {
+			addUnknownSharedSettingsError(&resp.Diagnostics, d.data.unknownShared)
+		} else if info, ok := lookupInfo(name); ok {
 			addUnknownProviderConfigError(&resp.Diagnostics, info)
 		}
 		return
@@ -195,7 +197,9 @@ func (d *userProfileDataSource) Read(ctx context.Context, req datasource.ReadReq
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, result)...)
-	tflog.Debug(ctx, "Read an iotauth_user_profile", map[string]any{"platform": string(name), "id": values["id"].String()})
+	// The log names the configured account, not the profile's values: no
+	// text a platform sent reaches a log.
+	tflog.Debug(ctx, "Read an iotauth_user_profile", map[string]any{"platform": string(name), "user": quoteName(cr.Principal())})
 }
 
 // profileValues are the state's attribute values for a profile read from

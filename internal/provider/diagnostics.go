@@ -2,6 +2,7 @@ package provider
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -58,16 +59,10 @@ func addNotConfiguredError(diags *diag.Diagnostics, at path.Path, info platform.
 	diags.AddAttributeError(at, fmt.Sprintf("%s is not configured", info.Title), b.String())
 }
 
-// maxQuoted bounds how much of a user-supplied name a message repeats.
-const maxQuoted = 80
-
-// quoteName quotes a user or client name for a message, cut short when long.
-func quoteName(s string) string {
-	if len(s) > maxQuoted {
-		return fmt.Sprintf("%q… (%d bytes)", s[:maxQuoted], len(s))
-	}
-	return fmt.Sprintf("%q", s)
-}
+// quoteName quotes a user or client name for a message, cut short when
+// long: the same helper as the clients' errors (platform.QuoteName), so
+// that no message repeats a 200 KB name whole.
+func quoteName(s string) string { return platform.QuoteName(s) }
 
 // addMissingSecretError reports a principal without its secret.
 func addMissingSecretError(diags *diag.Diagnostics, at path.Path, info platform.Info, ca credentialAttr, principal string) {
@@ -86,6 +81,21 @@ func addUnknownProviderConfigError(diags *diag.Diagnostics, info platform.Info) 
 			"(for example with -target), or configure %s with values known at plan time.", info.Title, info.Name))
 }
 
+// addUnknownSharedSettingsError reports a data source read while shared
+// settings (names) are not known yet: they concern every platform, so no
+// platform is named as the cause.
+func addUnknownSharedSettingsError(diags *diag.Diagnostics, names []string) {
+	subject, verb, pronoun := "setting", "depends", "it"
+	if len(names) > 1 {
+		subject, verb, pronoun = "settings", "depend", "they"
+	}
+	diags.AddError("iotauth provider settings are not known yet",
+		fmt.Sprintf("The provider \"iotauth\" %s %s %s on values that are known only after apply. "+
+			"Shared settings apply to every platform, so no profile can be read during this plan. Apply the "+
+			"resources %s %s on first (for example with -target), or configure the provider with values known at plan time.",
+			subject, joinWords(names, "and"), verb, pronoun, verb))
+}
+
 // addProviderDataError reports provider data of an unexpected type, which
 // is always a bug in the provider.
 func addProviderDataError(diags *diag.Diagnostics, got any) {
@@ -98,11 +108,14 @@ func addProviderDataError(diags *diag.Diagnostics, got any) {
 const minRedactLen = 4
 
 // redact replaces every secret of at least minRedactLen bytes in s with
-// "***".
+// "***", in any mix of upper and lower case: a platform may echo a
+// password changed in case (a Content-Type, for one). It runs on the final
+// text of a diagnostic; the clients never alter what a platform sent, so a
+// secret it echoed is found here as sent.
 func redact(s string, secrets ...string) string {
 	for _, sec := range secrets {
 		if len(sec) >= minRedactLen {
-			s = strings.ReplaceAll(s, sec, "***")
+			s = regexp.MustCompile(`(?i)`+regexp.QuoteMeta(sec)).ReplaceAllLiteralString(s, "***")
 		}
 	}
 	return s

@@ -471,7 +471,7 @@ func (r *tokenEphemeralResource) Open(ctx context.Context, req ephemeral.OpenReq
 	resp.RenewAt = renewAt
 	tflog.Debug(ctx, "Opened an iotauth_token", map[string]any{
 		"platform":        string(name),
-		"user":            cr.Principal(),
+		"user":            quoteName(cr.Principal()),
 		"expires_at":      m.ExpiresAt.ValueString(),
 		"min_validity":    need.MinValidity.String(),
 		"revoke_on_close": revoke,

@@ -69,7 +69,12 @@ func (p *iotauthProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 		"max_retries": schema.NumberAttribute{
 			Optional: true,
 			MarkdownDescription: "How many times a request that failed in a way worth retrying (network error, " +
-				"HTTP 429 or 5xx) is sent again, from `0` (never) to `10`. Rejected credentials are never retried. " +
+				"HTTP 429 or 5xx) is sent again, from `0` (never) to `10`. A login (or any request that carries " +
+				"credentials) is sent again only after an answer that proves the platform did not process it: HTTP 429, " +
+				"HTTP 503, or a connection that failed before anything was sent (refused, DNS, TLS handshake). After a " +
+				"timeout, a connection lost after sending, or any other 5xx, it is not sent again in that run. " +
+				"Rejected credentials are never retried, and one set of credentials is sent at most " +
+				"`max_retries + 1` times per provider process without success, however many blocks use it. " +
 				"A request may take at most `(max_retries + 1) × request_timeout` plus `max_retries × retry_max_wait` " +
 				"in all." + envNote(envMaxRetries, fmt.Sprintf("`%d`", clients.DefaultMaxRetries)),
 			Validators: []validator.Number{wholeNumberBetween(minMaxRetries, maxMaxRetries)},
@@ -321,7 +326,7 @@ func (p *iotauthProvider) Configure(ctx context.Context, req provider.ConfigureR
 		resp.Diagnostics.Append(insecureWarning(path.Empty(), envInsecure+"=true"))
 	}
 
-	pd := &providerData{accounts: cfg.accounts, tokens: cfg.tokens}
+	pd := &providerData{accounts: cfg.accounts, tokens: cfg.tokens, unknownShared: cfg.unknownShared}
 	if !cfg.sharedUnknown {
 		cfg.shared.UserAgent = userAgent(p.version, req.TerraformVersion)
 		cfg.shared.Log = logHTTP

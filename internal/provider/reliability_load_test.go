@@ -195,3 +195,88 @@ func proxyLogin(t *testing.T, base string) int {
 	_ = resp.Body.Close()
 	return resp.StatusCode
 }
+
+// refusedConfig declares n iotauth_token blocks and n iotauth_user_profile
+// data sources of platform p, all with the provider's credentials, and
+// turns retries on (a refused login must not be retried all the same).
+func refusedConfig(p platform.Name, n int) string {
+	return fmt.Sprintf(`terraform {
+  required_providers {
+    iotauth = { source = "iotauth/iotauth" }
+  }
+}
+
+provider "iotauth" {
+  max_retries    = 3
+  retry_max_wait = "1s"
+}
+
+ephemeral "iotauth_token" "t" {
+  count    = %[2]d
+  platform = %[1]q
+}
+
+data "iotauth_user_profile" "d" {
+  count    = %[2]d
+  platform = %[1]q
+}
+`, p, n)
+}
+
+// TestAccReliabilityLoad_RefusedLoginOncePerProcess: a wrong password used
+// by 50 iotauth_token blocks and 50 iotauth_user_profile data sources of
+// one platform reaches the platform exactly once per provider process
+// (one graph walk), whether Terraform walks the blocks one at a time
+// (-parallelism=1: each block asks after the refusal) or ten at a time
+// (the default: blocks ask while the login is in flight), on every
+// platform. Every block fails with the same diagnostic (issue 13, item 1).
+func TestAccReliabilityLoad_RefusedLoginOncePerProcess(t *testing.T) {
+	t.Parallel()
+	const n = 50
+	plugin := buildProvider(t)
+	for _, p := range mock.Platforms() {
+		t.Run(string(p), func(t *testing.T) {
+			t.Parallel()
+			srv := startMock(t)
+			env := mockEnv(srv)
+			wrong := "wrong-" + seedPasswords[p]
+			env[envName(p, "password")] = wrong
+			env["TF_LOG"] = "DEBUG"
+			cli := newTFCLI(t, plugin, refusedConfig(p, n), env)
+			want := errorPattern(p, "login", seedUsers[p], `invalid credentials: the platform refused the user name and password \(HTTP 40[134]\)`,
+				"Check the user name and password for this platform")
+			for _, args := range [][]string{
+				{"plan", "-input=false", "-parallelism=1"},
+				{"plan", "-input=false"},
+			} {
+				before := len(cli.log())
+				start := time.Now()
+				out, errOut, err := cli.run(args...)
+				if err == nil {
+					t.Fatalf("terraform %s succeeded with a wrong password:\n%s", strings.Join(args, " "), out)
+				}
+				procs := configuredProcesses(cli.log()[before:])
+				logins := loginCounts(srv)[p]
+				t.Logf("terraform %s: %s, %d provider process(es), %d login(s)", strings.Join(args, " "),
+					time.Since(start).Round(time.Millisecond), procs, logins)
+				if procs != 1 || logins != 1 {
+					t.Errorf("terraform %s: %d login request(s) in %d provider process(es), want exactly 1 in 1",
+						strings.Join(args, " "), logins, procs)
+				}
+				text := out + errOut
+				if !want.MatchString(text) {
+					t.Errorf("terraform %s: no diagnostic matching %s:\n%s", strings.Join(args, " "), want, errOut)
+				}
+				failed := strings.Count(text, "Error: "+mock.Title(p)+" login failed")
+				if failed != 2*n || errorCount(text) != 2*n {
+					t.Errorf("terraform %s: %d blocks failed with the refusal (%d errors in all), want every one of %d",
+						strings.Join(args, " "), failed, errorCount(text), 2*n)
+				}
+				if strings.Contains(text+cli.log(), wrong) {
+					t.Errorf("terraform %s: the wrong password is in the output or the log", strings.Join(args, " "))
+				}
+			}
+			checkNoRace(t, cli.log(), cli.stderr.String())
+		})
+	}
+}

@@ -188,6 +188,19 @@ func decodeLogin(body []byte, contentType string, now time.Time) (*platform.Sess
 		}
 	}
 
+	// An organization ID goes into the OrganizationId header: a number
+	// with a fraction is no ID, and no guess is made. (FlexString has made
+	// 2.0635e4 the ID 20635.)
+	for _, id := range r.OrganizationIDs {
+		if id.Set && wire.NotWhole(id.Value) {
+			return nil, platform.Malformed("organizationIds", "\"organizationIds\" holds a number that is not a whole number")
+		}
+	}
+	for _, o := range r.Organizations {
+		if o.ID.Set && wire.NotWhole(o.ID.Value) {
+			return nil, platform.Malformed("organizations.id", "an organization's \"id\" is a number that is not a whole number")
+		}
+	}
 	var orgIDs []string
 	seen := map[string]bool{}
 	for _, id := range r.OrganizationIDs {

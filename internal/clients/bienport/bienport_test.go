@@ -141,6 +141,24 @@ func TestDecodeLoginOrganizationIDsOrder(t *testing.T) {
 	}
 }
 
+// TestDecodeLoginOrganizationIDsInExponentForm: BienPort's numeric
+// organization ID written in exponent form (2.0635e4) is the organization
+// 20635, in the profile and in the OrganizationId header (issue 13, item 6).
+func TestDecodeLoginOrganizationIDsInExponentForm(t *testing.T) {
+	body := `{"token":"opaque","organizationIds":[2.0635e4, 20700.0],"organizations":[{"name":"Bimetri","id":2.0635E+4}]}`
+	s, err := decodeLogin([]byte(body), "", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := s.Profile
+	if !reflect.DeepEqual(p.OrganizationIDs, []string{"20635", "20700"}) || s.Headers["OrganizationId"] != "20635" {
+		t.Errorf("OrganizationIDs %v, header %q", p.OrganizationIDs, s.Headers["OrganizationId"])
+	}
+	if orgs, _ := p.Extras["organizations"].([]map[string]any); len(orgs) != 1 || orgs[0]["id"] != "20635" {
+		t.Errorf("organizations = %+v", p.Extras["organizations"])
+	}
+}
+
 func TestDecodeLoginMalformed(t *testing.T) {
 	cases := []struct{ body, field string }{
 		{`{}`, "token"},
@@ -150,6 +168,10 @@ func TestDecodeLoginMalformed(t *testing.T) {
 		{`{"token":"t","userId":"x"}`, "userId"},
 		{`{"token":"t","organizations":{"id":1}}`, "organizations"},
 		{`{"token":"t","organizations":[{"id":true}]}`, "organizations.id"},
+		// An organization ID with a fraction would go into the
+		// OrganizationId header: no guess is made.
+		{`{"token":"t","organizationIds":[2.5]}`, "organizationIds"},
+		{`{"token":"t","organizations":[{"id":2.06355e4}]}`, "organizations.id"},
 		{`{"token":"t","roles":[{"roleId":1.5}]}`, "roles.roleId"},
 		{`{"token":"t","resources":[{"orgId":"` + seedMQPass + `"}]}`, "resources.orgId"},
 		{`<html>Login</html>`, ""},
@@ -211,7 +233,10 @@ func TestLoginFailures(t *testing.T) {
 		{"403", 403, 1, `{"statusCode":403}`, platform.KindUnexpectedStatus},
 		{"404", 404, 1, `{"statusCode":404}`, platform.KindNotFound},
 		{"400", 400, 1, `{"statusCode":400,"message":"password ` + testPassword + `"}`, platform.KindUnexpectedStatus},
-		{"502", 502, 3, "bad gateway", platform.KindServer},
+		// A 502 may come after the platform processed the login: not
+		// repeated (see package httpx).
+		{"502", 502, 1, "bad gateway", platform.KindServer},
+		{"503", 503, 3, "unavailable", platform.KindServer},
 		{"200 html", 200, 0, "<html>maintenance</html>", platform.KindMalformed},
 		{"200 no token", 200, 0, `{"mqUser":"u","mqPassword":"` + seedMQPass + `"}`, platform.KindMalformed},
 	}

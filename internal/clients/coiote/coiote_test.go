@@ -343,7 +343,9 @@ func TestLoginOtherStatuses(t *testing.T) {
 		kind             platform.Kind
 	}{
 		{404, 1, platform.KindNotFound},
-		{500, 3, platform.KindServer},
+		// 500 is no proof that the login was not processed: not repeated.
+		{500, 1, platform.KindServer},
+		{503, 3, platform.KindServer},
 		{429, 3, platform.KindRateLimited},
 		{202, 1, platform.KindUnexpectedStatus},
 		{501, 1, platform.KindUnexpectedStatus},

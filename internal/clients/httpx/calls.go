@@ -12,6 +12,10 @@ import (
 )
 
 // PostJSON sends v, encoded as JSON, with POST to u. header may be nil.
+// Every POST the platforms take carries credentials (a login, a refresh,
+// a logout with the token), so the request is marked as one
+// (Request.Credentials): it is repeated only after an answer that proves
+// the platform did not process it.
 func (c *Client) PostJSON(ctx context.Context, u string, v any, header http.Header) (*Response, error) {
 	body, err := json.Marshal(v)
 	if err != nil {
@@ -20,13 +24,15 @@ func (c *Client) PostJSON(ctx context.Context, u string, v any, header http.Head
 		// kept, so that no part of a body can reach a message.
 		return nil, &platform.Error{Kind: platform.KindInvalidConfig, Detail: "the request body could not be encoded"}
 	}
-	return c.Do(ctx, &Request{Method: http.MethodPost, URL: u, Header: withContentType(header, "application/json"), Body: body})
+	return c.Do(ctx, &Request{Method: http.MethodPost, URL: u, Header: withContentType(header, "application/json"), Body: body,
+		Credentials: true})
 }
 
 // PostForm sends form, URL-encoded, with POST to u. header may be nil.
+// Like PostJSON, it marks the request as one that carries credentials.
 func (c *Client) PostForm(ctx context.Context, u string, form url.Values, header http.Header) (*Response, error) {
 	return c.Do(ctx, &Request{Method: http.MethodPost, URL: u,
-		Header: withContentType(header, "application/x-www-form-urlencoded"), Body: []byte(form.Encode())})
+		Header: withContentType(header, "application/x-www-form-urlencoded"), Body: []byte(form.Encode()), Credentials: true})
 }
 
 // Get sends a GET to u. header may be nil.

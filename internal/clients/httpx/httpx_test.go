@@ -671,6 +671,10 @@ func TestRedirectLoopStops(t *testing.T) {
 	if e.Detail != "too many redirects" {
 		t.Errorf("Detail = %q", e.Detail)
 	}
+	// A loop on the same host gets its own hint, not "another host".
+	if !strings.Contains(e.Hint(), "a loop") || strings.Contains(e.Hint(), "another host") {
+		t.Errorf("Hint = %q", e.Hint())
+	}
 	if n.Load() != 5 {
 		t.Errorf("server saw %d requests, want 5 (the first and four followed redirects)", n.Load())
 	}
@@ -745,6 +749,52 @@ func TestHTTPSAgainstPlainHTTP(t *testing.T) {
 	if !strings.Contains(e.Detail, "did not answer with TLS") {
 		t.Errorf("Detail = %q", e.Detail)
 	}
+	// Its own hint, not the certificate one (issue 13).
+	if !strings.Contains(e.Hint(), "speaks plain HTTP") || strings.Contains(e.Hint(), "ca_cert_pem") {
+		t.Errorf("Hint = %q", e.Hint())
+	}
+}
+
+// TestPlainHTTPAgainstTLS: http:// to a port that speaks TLS, answered as
+// Go's servers do (400 "Client sent an HTTP request to an HTTPS server.")
+// or as other TLS servers do (a TLS alert record), is a TLS-scheme
+// mismatch with its own hint, never a refused login, and the answer is not
+// quoted.
+func TestPlainHTTPAgainstTLS(t *testing.T) {
+	t.Run("Go server", func(t *testing.T) {
+		url := strings.Replace(tlsServer(t).URL, "https://", "http://", 1)
+		_, err := newClient(t, fastConfig()).Do(t.Context(), login(url+"/Auth"))
+		e := wantErr(t, err, platform.KindTLS, 400, 1)
+		if !strings.Contains(e.Detail, "answered with TLS to a plain HTTP request") || !strings.Contains(e.Hint(), "use https://") {
+			t.Errorf("Detail = %q, Hint = %q", e.Detail, e.Hint())
+		}
+		if strings.Contains(e.Error(), "Client sent") {
+			t.Errorf("the message quotes the answer: %q", e.Error())
+		}
+	})
+	t.Run("TLS alert", func(t *testing.T) {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = l.Close() })
+		go func() {
+			for {
+				conn, err := l.Accept()
+				if err != nil {
+					return
+				}
+				// A TLS alert record (protocol version, then "close").
+				_, _ = conn.Write([]byte{0x15, 0x03, 0x01, 0x00, 0x02, 0x02, 0x50})
+				_ = conn.Close()
+			}
+		}()
+		_, err = newClient(t, fastConfig()).Do(t.Context(), login("http://"+l.Addr().String()+"/Auth"))
+		e := wantErr(t, err, platform.KindTLS, 0, 1)
+		if !strings.Contains(e.Hint(), "use https://") || e.Err != nil {
+			t.Errorf("Hint = %q, Err = %v", e.Hint(), e.Err)
+		}
+	})
 }
 
 func TestInvalidCACertPEM(t *testing.T) {

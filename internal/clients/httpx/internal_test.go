@@ -35,6 +35,9 @@ func TestParseRetryAfter(t *testing.T) {
 		{"86400", 24 * time.Hour},
 		{"86401", 24 * time.Hour},
 		{"999999999999999999", 24 * time.Hour},
+		// Larger than int64: more than the cap, not absent (issue 13).
+		{"99999999999999999999999", 24 * time.Hour},
+		{"+99999999999999999999999", 24 * time.Hour},
 		{"1.5", 0},
 		{"soon", 0},
 		{now.Add(90 * time.Second).Format(http.TimeFormat), 90 * time.Second},
@@ -164,7 +167,9 @@ func TestClassify(t *testing.T) {
 		kind          platform.Kind
 		detail        string
 	}{
-		{"caller cancelled", cancelled, cancelled, wrap(context.Canceled), platform.KindUnknown, "cancelled"},
+		// Ctrl-C: the run was interrupted, not "unknown error ... check
+		// base_url" (issue 13).
+		{"caller cancelled", cancelled, cancelled, wrap(context.Canceled), platform.KindInterrupted, "the run was interrupted before the platform answered"},
 		{"caller deadline", expired, expired, wrap(context.DeadlineExceeded), platform.KindTimeout, "the operation's deadline passed"},
 		{"attempt timeout", live, expired, wrap(context.DeadlineExceeded), platform.KindTimeout, "no complete answer within the 5s request timeout"},
 		{"net timeout", live, live, wrap(os.ErrDeadlineExceeded), platform.KindTimeout, "no complete answer within the 5s request timeout"},
@@ -179,6 +184,8 @@ func TestClassify(t *testing.T) {
 		{"reset", live, live, wrap(&net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET}), platform.KindUnreachable, "the connection failed"},
 		{"other", live, live, wrap(errors.New("boom")), platform.KindUnreachable, "the request failed"},
 		{"redirect loop", live, live, wrap(errTooManyRedirects), platform.KindRedirect, "too many redirects"},
+		{"TLS answer to plain HTTP", live, live, wrap(errors.New(`net/http: HTTP/1.x transport connection broken: malformed HTTP response "\x15\x03\x01\x00\x02\x02P"`)),
+			platform.KindTLS, "the server answered with TLS to a plain HTTP request (is the base URL https rather than http?)"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -188,6 +195,22 @@ func TestClassify(t *testing.T) {
 			}
 			if msg := e.Error(); strings.Contains(msg, "SECRET") || strings.Contains(msg, "https://h") {
 				t.Errorf("message holds the URL: %q", msg)
+			}
+			// The hints say what the cause is, not what another cause
+			// of the same kind would need.
+			switch tc.name {
+			case "caller cancelled":
+				if !strings.Contains(e.Hint(), "interrupted") || strings.Contains(e.Hint(), "base_url") {
+					t.Errorf("Hint = %q", e.Hint())
+				}
+			case "scheme mismatch", "TLS answer to plain HTTP":
+				if strings.Contains(e.Hint(), "certificate") || strings.Contains(e.Hint(), "ca_cert_pem") {
+					t.Errorf("Hint = %q talks about certificates", e.Hint())
+				}
+			case "redirect loop":
+				if strings.Contains(e.Hint(), "another host") || !strings.Contains(e.Hint(), "loop") {
+					t.Errorf("Hint = %q", e.Hint())
+				}
 			}
 		})
 	}

@@ -75,10 +75,12 @@ func v1Call(ctx context.Context, c *httpx.Client, cr platform.Credentials, path 
 				// logs in again with the password.
 				e.Kind = platform.KindTokenRejected
 			}
-			if id := requestID(resp.Body); id != "" {
-				// The request ID helps Monogoto's support; the envelope's
-				// message is not quoted: it is free text from the server.
-				e.Detail = strings.TrimPrefix(e.Detail+"; request ID "+id, "; ")
+			if id := wire.RequestID(requestID(resp.Body)); id != "" {
+				// The request ID helps Monogoto's support. It is shown as
+				// sent when it looks like an ID, and not at all otherwise
+				// (never altered); the envelope's message is not quoted:
+				// it is free text from the server.
+				e.Detail = strings.TrimPrefix(e.Detail+"; "+id, "; ")
 			}
 		}
 		return nil, err
@@ -94,7 +96,8 @@ func v1Call(ctx context.Context, c *httpx.Client, cr platform.Credentials, path 
 }
 
 // requestID is the request_id of a v1 error answer
-// ({"status_code", "message", "request_id"}), kept printable and short.
+// ({"status_code", "message", "request_id"}), as sent; wire.RequestID
+// decides whether it may be shown.
 func requestID(body []byte) string {
 	var env struct {
 		RequestID string `json:"request_id"`
@@ -102,16 +105,7 @@ func requestID(body []byte) string {
 	if json.Unmarshal(body, &env) != nil {
 		return ""
 	}
-	var b strings.Builder
-	for _, r := range env.RequestID {
-		if b.Len() >= 64 {
-			break
-		}
-		if r == '-' || r == '_' || r == '.' || (r >= '0' && r <= '9') || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') {
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
+	return env.RequestID
 }
 
 // decodeV1Token decodes a v1 token or refresh answer.

@@ -85,7 +85,16 @@ func TestV1ErrorEnvelope(t *testing.T) {
 		{"login 404", false, 404, envelope(404, "req-3"), platform.KindNotFound, "the endpoint /v1/auth/token was not found (HTTP 404); request ID req-3", "v1 login"},
 		{"refresh 404", true, 404, "", platform.KindNotFound, "the endpoint /v1/auth/refresh was not found (HTTP 404)", "v1 token refresh"},
 		{"login 409", false, 409, envelope(409, "req-4"), platform.KindUnexpectedStatus, "request ID req-4", "v1 login"},
-		{"request id sanitized", false, 401, envelope(401, `abc<script>\n\u0000 def`), platform.KindBadCredentials, "the platform refused the user name and password (HTTP 401); request ID abcscriptdef", "v1 login"},
+		// A request ID that does not look like one is dropped, never
+		// altered: "abcscriptdef" (what it used to become) could be a
+		// password with its punctuation removed, which redaction would no
+		// longer find (issue 13, item 5).
+		{"request id with unexpected characters", false, 401, envelope(401, `abc<script>\n\u0000 def`), platform.KindBadCredentials,
+			"the platform refused the user name and password (HTTP 401); (request ID not shown: unexpected characters)", "v1 login"},
+		{"request id echoing the password", false, 401, envelope(401, "MARKER "+testPassword), platform.KindBadCredentials,
+			"the platform refused the user name and password (HTTP 401); (request ID not shown: unexpected characters)", "v1 login"},
+		{"request id too long", false, 401, envelope(401, strings.Repeat("a", 65)), platform.KindBadCredentials,
+			"the platform refused the user name and password (HTTP 401); (request ID not shown: unexpected characters)", "v1 login"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

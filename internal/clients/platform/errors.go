@@ -1,10 +1,12 @@
 package platform
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Kind says what went wrong, so that callers can react (and tests can assert)
@@ -48,6 +50,9 @@ const (
 	// KindTokenTooShort: even a new token would not stay valid as long as
 	// the caller needs (Need.MinValidity).
 	KindTokenTooShort
+	// KindInterrupted: the run was interrupted (Ctrl-C, or Terraform
+	// stopped the provider) before the platform answered.
+	KindInterrupted
 )
 
 //nolint:gosec // G101: the names of error kinds, not credentials.
@@ -68,6 +73,7 @@ var kindNames = map[Kind]string{
 	KindUnexpectedStatus: "unexpected response",
 	KindInvalidConfig:    "invalid configuration",
 	KindTokenTooShort:    "token lifetime too short",
+	KindInterrupted:      "interrupted",
 }
 
 func (k Kind) String() string {
@@ -98,13 +104,18 @@ type Error struct {
 	Field string
 	// Detail is a short, secret-free description of what happened.
 	Detail string
-	// Advice, when set, is the platform's own advice for this failure and
-	// replaces the kind's general Hint: a locked account needs an
-	// administrator, not a new password. Secret-free, like Detail.
+	// Advice, when set, replaces the kind's general Hint, for a cause the
+	// kind alone does not tell: the platform's own advice (a locked account
+	// needs an administrator, not a new password), a TLS-scheme mismatch,
+	// a redirect loop, a login that is not sent again. Secret-free, like
+	// Detail.
 	Advice string
 	// Err is the underlying error (network, TLS, JSON); never one that could
-	// hold a secret.
+	// hold a secret, nor one whose text holds what the platform sent.
 	Err error
+	// Credentials is the kind of credentials the failed login used, set
+	// by the clients package; the hint of a refusal names them.
+	Credentials CredentialKind
 }
 
 func (e *Error) Error() string {
@@ -119,7 +130,8 @@ func (e *Error) Error() string {
 	}
 	b.WriteString(op)
 	if e.User != "" {
-		fmt.Fprintf(&b, " for user %q", e.User)
+		b.WriteString(" for user ")
+		b.WriteString(QuoteName(e.User))
 	}
 	b.WriteString(" failed: ")
 	b.WriteString(e.Kind.String())
@@ -152,7 +164,11 @@ func (e *Error) Hint() string {
 	}
 	switch e.Kind {
 	case KindBadCredentials:
-		return "Check the user name and password for this platform (provider block, the ephemeral block's own username/password, or the IOTAUTH_* environment variables). The provider sends refused credentials only once per run: every other block that uses them fails with this error without contacting the platform. Each further run sends them once more, so fix them before running again if the platform locks accounts after failed logins."
+		what := "the user name and password for this platform (provider block, the ephemeral block's own username/password"
+		if e.Credentials == ClientCredentials {
+			what = "the client ID and client secret for this platform (client_id and client_secret in the provider block, the ephemeral block's own client_id/client_secret"
+		}
+		return "Check " + what + ", or the IOTAUTH_* environment variables). The provider sends refused credentials only once per run: every other block that uses them fails with this error without contacting the platform. Each further run sends them once more, so fix them before running again if the platform locks accounts after failed logins."
 	case KindTokenRejected:
 		return "The platform refused a token it had just issued. Check that base_url points at the same installation for login and API calls, then try again."
 	case KindForbidden:
@@ -182,6 +198,8 @@ func (e *Error) Hint() string {
 		return "Check the provider settings for this platform."
 	case KindTokenTooShort:
 		return "A new login would not give a longer-lived token, so the provider logged in once and stopped before anything used the token. Lower min_validity below the token lifetime, or split the work into shorter applies. For a platform that does not reveal when its tokens expire, the provider counts them valid for session_max_age after the login: raise it if you know they last longer."
+	case KindInterrupted:
+		return "The run was interrupted (Ctrl-C, or Terraform stopped the provider) before the platform answered. Nothing in the settings needs to change: run the command again."
 	}
 	return "Check base_url and try again; run with TF_LOG=DEBUG for the request log (it never contains secrets)."
 }
@@ -202,13 +220,21 @@ func IsKind(err error, k Kind) bool {
 }
 
 // Annotate fills in the platform, user and operation of an *Error that does
-// not have them yet, and wraps any other error as KindUnknown.
+// not have them yet, and wraps any other error: a cancelled context as
+// KindInterrupted (or KindTimeout for a deadline), anything else as
+// KindUnknown.
 func Annotate(err error, p string, user, op string) error {
 	if err == nil {
 		return nil
 	}
 	e, ok := AsError(err)
 	if !ok {
+		switch {
+		case errors.Is(err, context.Canceled):
+			return &Error{Kind: KindInterrupted, Platform: p, User: user, Op: op, Detail: "the run was interrupted before the platform answered"}
+		case errors.Is(err, context.DeadlineExceeded):
+			return &Error{Kind: KindTimeout, Platform: p, User: user, Op: op, Detail: "the operation's deadline passed"}
+		}
 		return &Error{Kind: KindUnknown, Platform: p, User: user, Op: op, Err: err}
 	}
 	c := *e
@@ -227,4 +253,21 @@ func Annotate(err error, p string, user, op string) error {
 // Malformed builds a KindMalformed error naming the field.
 func Malformed(field, detail string) *Error {
 	return &Error{Kind: KindMalformed, Field: field, Detail: detail}
+}
+
+// maxQuoted bounds how much of a user-supplied name a message repeats.
+const maxQuoted = 80
+
+// QuoteName quotes a user name or client ID for a message, cut short when
+// long: a 200 KB name is not repeated whole. Every message that names a
+// user goes through it (platform errors and the provider's diagnostics).
+func QuoteName(s string) string {
+	if len(s) > maxQuoted {
+		cut := maxQuoted
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		return fmt.Sprintf("%q… (%d bytes)", s[:cut], len(s))
+	}
+	return fmt.Sprintf("%q", s)
 }

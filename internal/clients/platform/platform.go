@@ -211,7 +211,7 @@ func (c Credentials) String() string {
 	if c.Kind() == APIKey {
 		return fmt.Sprintf("%s API key credentials at %s", c.Platform, c.BaseURL)
 	}
-	return fmt.Sprintf("%s credentials for %q at %s", c.Platform, c.Principal(), c.BaseURL)
+	return fmt.Sprintf("%s credentials for %s at %s", c.Platform, QuoteName(c.Principal()), c.BaseURL)
 }
 
 // GoString has the same purpose as String for %#v.
@@ -268,7 +268,7 @@ func (s Session) String() string {
 	if !s.ExpiresAt.IsZero() {
 		exp = s.ExpiresAt.UTC().Format(time.RFC3339)
 	}
-	return fmt.Sprintf("%s session for %q (expires %s)", s.Platform, s.Username, exp)
+	return fmt.Sprintf("%s session for %s (expires %s)", s.Platform, QuoteName(s.Username), exp)
 }
 
 // GoString has the same purpose as String for %#v.

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/iotauth/terraform-provider-iotauth/internal/clients"
 	"github.com/iotauth/terraform-provider-iotauth/internal/clients/platform"
@@ -32,6 +33,7 @@ var allKinds = []platform.Kind{
 	platform.KindServer, platform.KindTimeout, platform.KindUnreachable,
 	platform.KindTLS, platform.KindMalformed, platform.KindTooLarge,
 	platform.KindRedirect, platform.KindUnexpectedStatus, platform.KindInvalidConfig,
+	platform.KindInterrupted,
 }
 
 // titles are the registered platforms' titles, as errors name them.
@@ -211,6 +213,54 @@ func TestHint(t *testing.T) {
 	// A platform's own advice replaces the kind's general hint.
 	if h := (&platform.Error{Kind: platform.KindBadCredentials, Advice: "Ask an administrator."}).Hint(); h != "Ask an administrator." {
 		t.Errorf("hint with advice = %q", h)
+	}
+	if h := (&platform.Error{Kind: platform.KindTLS, Advice: "use https://"}).Hint(); h != "use https://" {
+		t.Errorf("Advice does not replace the kind's hint: %q", h)
+	}
+}
+
+// TestHintNamesTheCredentials: a refused service account is told to check
+// its client ID and secret, not a user name and password (issue 13).
+func TestHintNamesTheCredentials(t *testing.T) {
+	pw := (&platform.Error{Kind: platform.KindBadCredentials, Credentials: platform.Password}).Hint()
+	if !strings.Contains(pw, "user name and password") || strings.Contains(pw, "client") {
+		t.Errorf("password hint = %q", pw)
+	}
+	cc := (&platform.Error{Kind: platform.KindBadCredentials, Credentials: platform.ClientCredentials}).Hint()
+	if !strings.Contains(cc, "client ID and client secret") || !strings.Contains(cc, "client_id") ||
+		strings.Contains(cc, "user name") || strings.Contains(cc, "password") {
+		t.Errorf("client-credentials hint = %q", cc)
+	}
+}
+
+// TestInterruptedIsNotAnUnknownError: a cancelled context (Ctrl-C) says
+// that the run was interrupted, not "unknown error ... check base_url".
+func TestInterruptedIsNotAnUnknownError(t *testing.T) {
+	e, _ := platform.AsError(platform.Annotate(fmt.Errorf("waiting: %w", context.Canceled), "BienPort", "u", "login"))
+	if e.Kind != platform.KindInterrupted || !strings.Contains(e.Error(), "interrupted") ||
+		strings.Contains(e.Hint(), "base_url") || !strings.Contains(e.Hint(), "run the command again") {
+		t.Errorf("%v / hint %q", e, e.Hint())
+	}
+	d, _ := platform.AsError(platform.Annotate(context.DeadlineExceeded, "BienPort", "u", "login"))
+	if d.Kind != platform.KindTimeout {
+		t.Errorf("deadline: %v", d)
+	}
+}
+
+// TestLongUserNamesAreCut: a 200 KB user name is not repeated whole in a
+// message (issue 13); QuoteName cuts it on a rune boundary and says how
+// long it was.
+func TestLongUserNamesAreCut(t *testing.T) {
+	long := strings.Repeat("é", 100*1024) // 200 KB
+	msg := (&platform.Error{Kind: platform.KindBadCredentials, Platform: "BienPort", User: long, Op: "login"}).Error()
+	if len(msg) > 400 || !strings.Contains(msg, "(204800 bytes)") || !utf8.ValidString(msg) {
+		t.Errorf("message of %d bytes: %.300q", len(msg), msg)
+	}
+	if got := platform.QuoteName("short"); got != `"short"` {
+		t.Errorf("QuoteName(short) = %s", got)
+	}
+	if got := platform.QuoteName(strings.Repeat("a", 81)); got != `"`+strings.Repeat("a", 80)+`"… (81 bytes)` {
+		t.Errorf("QuoteName(81 bytes) = %s", got)
 	}
 }
 

@@ -370,7 +370,10 @@ func TestLoginFailures(t *testing.T) {
 		{"login 403", map[string]answer{"POST /api/auth/login": {403, `{"status":403}`}}, platform.KindUnexpectedStatus, 403, 1, "", ""},
 		{"login 404", map[string]answer{"POST /api/auth/login": {404, `{}`}}, platform.KindNotFound, 404, 1, "",
 			"the endpoint /api/auth/login was not found (HTTP 404); ThingsBoard's base URL is the installation's root, without /api"},
-		{"login 502", map[string]answer{"POST /api/auth/login": {502, "bad gateway"}}, platform.KindServer, 502, 3, "", ""},
+		// A 502 may come after the platform processed the password: it is not
+		// sent again (package httpx, "When a request that carries credentials
+		// is sent again").
+		{"login 502", map[string]answer{"POST /api/auth/login": {502, "bad gateway"}}, platform.KindServer, 502, 1, "", ""},
 		{"login html", map[string]answer{"POST /api/auth/login": {200, "<html>maintenance</html>"}}, platform.KindMalformed, 0, 0, "", ""},
 		{"login without token", map[string]answer{"POST /api/auth/login": {200, `{"refreshToken":"` + fixtureRefresh + `"}`}},
 			platform.KindMalformed, 0, 0, "", `the answer has no "token" field`},

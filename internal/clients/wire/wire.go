@@ -8,8 +8,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"mime"
 	"reflect"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -17,7 +17,11 @@ import (
 )
 
 // FlexString decodes a JSON string or number (or null) into a string.
-// Numbers keep their literal form, so 20635 becomes "20635".
+// A whole number becomes its integer text, whatever form the platform
+// wrote it in: 20635, 2.0635e4 and 20635.0 all become "20635" (BienPort
+// has sent organization IDs in exponent form). Any other number keeps its
+// literal form ("2.5"): whether a fraction is acceptable is the field's
+// decoder's call (IsInteger). Strings are kept as sent.
 type FlexString struct {
 	Value string
 	Set   bool
@@ -45,8 +49,89 @@ func (f *FlexString) UnmarshalJSON(b []byte) error {
 		// kind, never the value itself.
 		return &json.UnmarshalTypeError{Value: jsonKind(b), Type: reflect.TypeFor[string]()}
 	}
-	*f = FlexString{Value: n.String(), Set: true}
+	v := n.String()
+	if w, ok := wholeNumberText(v); ok {
+		v = w
+	}
+	*f = FlexString{Value: v, Set: true}
 	return nil
+}
+
+// maxWholeDigits bounds the integer text of a whole number; a longer one
+// (1e400) keeps its literal form rather than growing into hundreds of
+// digits.
+const maxWholeDigits = 40
+
+// wholeNumberText returns the integer text of lit, a valid JSON number,
+// when it is a whole number of at most maxWholeDigits digits. It works on
+// the decimal digits (no float rounding): 2.0635e4 is "20635", -1.5e3 is
+// "-1500", -0 is "0".
+func wholeNumberText(lit string) (string, bool) {
+	neg := strings.HasPrefix(lit, "-")
+	lit = strings.TrimPrefix(lit, "-")
+	mant, exp := lit, 0
+	if i := strings.IndexAny(lit, "eE"); i >= 0 {
+		e, err := strconv.Atoi(lit[i+1:])
+		if err != nil || e > 1000 || e < -1000 {
+			return "", false
+		}
+		mant, exp = lit[:i], e
+	}
+	intPart, frac, _ := strings.Cut(mant, ".")
+	digits := intPart + frac
+	exp -= len(frac)
+	switch {
+	case exp < 0 && -exp >= len(digits):
+		// Every digit is after the point: whole only when all are zero.
+		if strings.Trim(digits, "0") != "" {
+			return "", false
+		}
+		digits = ""
+	case exp < 0:
+		if strings.Trim(digits[len(digits)+exp:], "0") != "" {
+			return "", false
+		}
+		digits = digits[:len(digits)+exp]
+	case strings.Trim(digits, "0") == "":
+		digits = ""
+	case exp > maxWholeDigits:
+		return "", false
+	default:
+		digits += strings.Repeat("0", exp)
+	}
+	digits = strings.TrimLeft(digits, "0")
+	switch {
+	case digits == "":
+		return "0", true
+	case len(digits) > maxWholeDigits:
+		return "", false
+	case neg:
+		return "-" + digits, true
+	}
+	return digits, true
+}
+
+// numberPattern is the JSON number grammar (RFC 8259, section 6).
+var numberPattern = regexp.MustCompile(`^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$`)
+
+// NotWhole reports whether s, a FlexString's value, is a number that is
+// not a whole number (or too long to be written as one): FlexString has
+// already turned every other number into integer text.
+func NotWhole(s string) bool { return numberPattern.MatchString(s) && !IsInteger(s) }
+
+// IsInteger reports whether s is the text of an integer: an optional minus
+// sign and decimal digits.
+func IsInteger(s string) bool {
+	s = strings.TrimPrefix(s, "-")
+	if s == "" {
+		return false
+	}
+	for i := range len(s) {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // jsonKind names the kind of a JSON value by its first byte.
@@ -104,9 +189,14 @@ func DecodeJSON(body []byte, contentType string, v any) error {
 		return platform.Malformed("", "the answer is empty")
 	}
 	if trimmed[0] != '{' && trimmed[0] != '[' {
-		mt, _, _ := mime.ParseMediaType(contentType)
+		// The content type is shown only as sent and when it is a plain
+		// type/subtype (see MediaType): never lower-cased or cut.
+		mt := MediaType(contentType)
 		if mt == "" {
-			mt = "unknown"
+			mt = "not shown"
+			if strings.TrimSpace(contentType) == "" {
+				mt = "unknown"
+			}
 		}
 		return platform.Malformed("", fmt.Sprintf("the answer is not JSON (content type %s)", mt))
 	}
@@ -116,32 +206,30 @@ func DecodeJSON(body []byte, contentType string, v any) error {
 			field := te.Field
 			if field == "" {
 				field = "(top level)"
+			} else if FieldPath(field) == "" {
+				field = "(name not shown)"
 			}
 			// te.Value is "number 123" for a number out of range: keep
 			// only the kind, never a value from the body.
 			kind, _, _ := strings.Cut(te.Value, " ")
+			if !jsonKinds[kind] {
+				kind = "value"
+			}
 			return platform.Malformed(field, fmt.Sprintf("field %q has the wrong type (got JSON %s)", field, kind))
 		}
 		var se *json.SyntaxError
 		if errors.As(err, &se) {
 			return platform.Malformed("", fmt.Sprintf("the answer is not valid JSON (syntax error at byte %d)", se.Offset))
 		}
-		return platform.Malformed("", "the answer could not be decoded: "+safeJSONError(err))
+		// Any other decoder error may quote the answer (a strconv error
+		// does): its text is not kept.
+		return platform.Malformed("", "the answer could not be decoded")
 	}
 	return nil
 }
 
-// safeJSONError keeps only the error's text up to any quoted value.
-func safeJSONError(err error) string {
-	s := err.Error()
-	if i := strings.IndexAny(s, "\"'`"); i >= 0 {
-		s = strings.TrimSpace(s[:i])
-	}
-	if len(s) > 120 {
-		s = s[:120]
-	}
-	return s
-}
+// jsonKinds are the JSON kinds a type error may name.
+var jsonKinds = map[string]bool{"string": true, "number": true, "bool": true, "array": true, "object": true, "null": true, "nothing": true}
 
 // HeaderSafe reports whether v, a value a platform sent, may be put into a
 // header that a consumer will send: not empty, and without control

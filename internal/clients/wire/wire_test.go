@@ -19,7 +19,27 @@ func TestFlexString(t *testing.T) {
 		{in: `"20635"`, want: wire.FlexString{Value: "20635", Set: true}},
 		{in: `20635`, want: wire.FlexString{Value: "20635", Set: true}},
 		{in: ` 20635 `, want: wire.FlexString{Value: "20635", Set: true}},
-		{in: `-1.5e3`, want: wire.FlexString{Value: "-1.5e3", Set: true}},
+		// A whole number in any form becomes its integer text (issue 13,
+		// item 6: BienPort's 2.0635e4 is the organization 20635); -1.5e3
+		// used to keep its literal form.
+		{in: `-1.5e3`, want: wire.FlexString{Value: "-1500", Set: true}},
+		{in: `2.0635e4`, want: wire.FlexString{Value: "20635", Set: true}},
+		{in: `2.0635E+4`, want: wire.FlexString{Value: "20635", Set: true}},
+		{in: `20635.000`, want: wire.FlexString{Value: "20635", Set: true}},
+		{in: `206350e-1`, want: wire.FlexString{Value: "20635", Set: true}},
+		{in: `0.5e1`, want: wire.FlexString{Value: "5", Set: true}},
+		{in: `-0`, want: wire.FlexString{Value: "0", Set: true}},
+		{in: `0e-5`, want: wire.FlexString{Value: "0", Set: true}},
+		{in: `1e39`, want: wire.FlexString{Value: "1" + strings.Repeat("0", 39), Set: true}},
+		{in: `1e40`, want: wire.FlexString{Value: "1e40", Set: true}},
+		// Not whole, or too long as an integer: the literal is kept.
+		{in: `2.5`, want: wire.FlexString{Value: "2.5", Set: true}},
+		{in: `2.0635e3`, want: wire.FlexString{Value: "2.0635e3", Set: true}},
+		{in: `1e-2`, want: wire.FlexString{Value: "1e-2", Set: true}},
+		{in: `1e400`, want: wire.FlexString{Value: "1e400", Set: true}},
+		{in: `1e99999999999999999999`, want: wire.FlexString{Value: "1e99999999999999999999", Set: true}},
+		// A string is kept as sent.
+		{in: `"2.0635e4"`, want: wire.FlexString{Value: "2.0635e4", Set: true}},
 		{in: `160777788521644`, want: wire.FlexString{Value: "160777788521644", Set: true}},
 		// Larger than any int64 or float64 mantissa: the literal is kept.
 		{in: `123456789012345678901234567890`, want: wire.FlexString{Value: "123456789012345678901234567890", Set: true}},
@@ -51,6 +71,14 @@ func TestFlexString(t *testing.T) {
 				t.Errorf("UnmarshalJSON(%s) = %+v, want %+v", tc.in, got, tc.want)
 			}
 		})
+	}
+}
+
+func TestIsInteger(t *testing.T) {
+	for in, want := range map[string]bool{"0": true, "-20635": true, "20635": true, "": false, "-": false, "2.5": false, "1e3": false, " 1": false, "+1": false} {
+		if got := wire.IsInteger(in); got != want {
+			t.Errorf("IsInteger(%q) = %v", in, got)
+		}
 	}
 }
 
