@@ -25,6 +25,7 @@ import (
 	"sort"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/singleflight"
@@ -246,14 +247,16 @@ func (c *Cache) get(ctx context.Context, key string, need platform.Need, login L
 	// The shared login must not die with the first caller's context: it
 	// runs detached (its own timeouts still apply), and each caller waits
 	// on its own context. Only this caller's function runs if it leads,
-	// so only then is led set.
+	// so only then is leads set; it is atomic because the login goes on
+	// after a caller that gave up (its context ended) has returned.
+	var leads atomic.Bool
 	ch := c.group.DoChan(key, func() (any, error) {
 		// Another caller may have finished a login while we queued.
 		cur, prev, err := c.lookup(key, c.opts.Now(), need)
 		if cur != nil || err != nil {
 			return cur, err
 		}
-		led = true
+		leads.Store(true)
 		ns, err := login(context.WithoutCancel(ctx), prev)
 		if err == nil && ns == nil {
 			// A typed nil would pass the type assertion below and reach
@@ -283,7 +286,7 @@ func (c *Cache) get(ctx context.Context, key string, need platform.Need, login L
 		if !ok {
 			return nil, false, &platform.Error{Kind: platform.KindUnknown, Detail: "internal error: the session cache held no session"}
 		}
-		return ns, led, nil
+		return ns, leads.Load(), nil
 	}
 }
 
