@@ -20,6 +20,7 @@ func FuzzDecodeLogin(f *testing.F) {
 		`{"token":"t","organizations":[{"id":1e2},{"id":"x"},{"id":null}],"organizationIds":[null,"1",1]}`,
 		`{"token":"eyJhbGciOiJub25lIn0.eyJzdWIiOiJ7XCJ1c2VyaWRcIjoxfSJ9.","userId":null}`,
 		`{"token":"t","roles":[{"roleId":"1","type":"2","typePK":3.0}],"resources":[{"resourceId":"9223372036854775808"}]}`,
+		`{"token":"t","userId":"abc","screenName":7,"localeId":[],"roles":"admin","organizations":[{"name":1,"id":2}]}`,
 		`<html></html>`,
 	} {
 		f.Add([]byte(s))
@@ -35,8 +36,24 @@ func FuzzDecodeLogin(f *testing.F) {
 		if s.Token == "" || s.Token != strings.TrimSpace(s.Token) || strings.HasPrefix(s.Token, "Bearer ") {
 			t.Fatalf("token %q", s.Token)
 		}
-		if s.Platform != "bienport" || s.TokenType != "Bearer" || len(s.Profile.Extras) != len(info.ProfileFields) || s.Profile.Permissions == nil {
+		if s.Platform != "bienport" || s.TokenType != "Bearer" || s.Profile.Permissions == nil {
 			t.Fatalf("session %+v", s.Profile)
+		}
+		// Every profile extra is there, or null with a warning that says
+		// so: nothing is dropped silently.
+		nulled := map[string]bool{}
+		for _, w := range s.Warnings {
+			for _, a := range w.Null {
+				nulled[a] = true
+			}
+		}
+		for _, f := range info.ProfileFields {
+			if _, ok := s.Profile.Extras[f.Name]; !ok && !nulled["bienport."+f.Name] {
+				t.Fatalf("extra %q missing without a warning: %+v", f.Name, s.Warnings)
+			}
+		}
+		if len(s.Profile.Extras) > len(info.ProfileFields) {
+			t.Fatalf("extras %v", s.Profile.Extras)
 		}
 		// The organization header is the primary organization
 		// (clients.Manager checks that header values are safe to send).

@@ -51,16 +51,31 @@ func FuzzDecodeUser(f *testing.F) {
 		`{"login":"a","properties":{"password":"in-properties-123"},"roles":["r"],"permissions":["p","p"]}`,
 		`{"login":"x","userId":1e400}`, `{"login":"x","securityPolicyId":{"a":1}}`,
 		`{"login":null}`, `{"Login":"case"}`, ``, `{}`, `[]`, `null`, `<html>`,
+		`{"login":"x","roles":"admin","active":"yes","properties":{"a":1},"permissions":{},"userId":[]}`,
 	} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		p, err := decodeUser(body, "application/json")
+		p, warnings, err := decodeUser(body, "application/json")
 		if err != nil {
-			clienttest.DecodeFailed(t, body, func(b []byte) error { _, err := decodeUser(b, ""); return err }, p != nil, err)
+			clienttest.DecodeFailed(t, body, func(b []byte) error { _, _, err := decodeUser(b, ""); return err }, p != nil, err)
 			return
 		}
-		if p.UserName == "" || p.Extras["login"] != p.UserName || len(p.Extras) != len(info.ProfileFields) || p.Permissions == nil {
+		// Every profile extra (and the permissions) is there, or null with
+		// a warning that says so: nothing is dropped silently.
+		nulled := map[string]bool{}
+		for _, w := range warnings {
+			for _, a := range w.Null {
+				nulled[a] = true
+			}
+		}
+		for _, f := range info.ProfileFields {
+			if _, ok := p.Extras[f.Name]; !ok && !nulled["coiote."+f.Name] {
+				t.Fatalf("extra %q missing without a warning: %+v", f.Name, warnings)
+			}
+		}
+		if p.UserName == "" || p.Extras["login"] != p.UserName || len(p.Extras) > len(info.ProfileFields) ||
+			(p.Permissions == nil && !nulled["permissions"]) {
 			t.Fatalf("profile = %+v", p)
 		}
 		// The user object's password is never kept: it may show only where

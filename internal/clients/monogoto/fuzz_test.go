@@ -47,6 +47,8 @@ func FuzzDecodeLogin(f *testing.F) {
 		`{"token":"t","UserProfile":{"DateCreated":"-9223372036854775808","DateModified":9223372036854775807}}`,
 		`{"token":"eyJhbGciOiJub25lIn0.eyJleHAiOjE3NjM5MTY4MTd9.","ThingsGroupIds":[1,"a",null,true]}`,
 		`{"token":"t","CustomerId":{},"UserId":[]}`,
+		`{"token":"t","UserId":[],"AccountSettings":{"TwoFactorAuthentication":"yes"},"ThingsGroupIds":"g","UserProfile":{"Permissions":{"A":"view"}}}`,
+		`{"token":"t","AccountSettings":7,"UserProfile":[]}`,
 		`<html>Access denied</html>`,
 	} {
 		f.Add([]byte(s))
@@ -56,7 +58,23 @@ func FuzzDecodeLogin(f *testing.F) {
 		decode := func(b []byte) error { _, err := decodeLogin(b, "application/json", now); return err }
 		s, err := decodeLogin(body, "application/json", now)
 		checkDecode(t, body, decode, s, err)
-		if err == nil && len(s.Profile.Extras) != len(info.ProfileFields) {
+		if err != nil {
+			return
+		}
+		// Every profile extra is there, or null with a warning that says
+		// so: nothing is dropped silently.
+		nulled := map[string]bool{}
+		for _, w := range s.Warnings {
+			for _, a := range w.Null {
+				nulled[a] = true
+			}
+		}
+		for _, f := range info.ProfileFields {
+			if _, ok := s.Profile.Extras[f.Name]; !ok && !nulled["monogoto."+f.Name] {
+				t.Fatalf("extra %q missing without a warning: %v / %+v", f.Name, s.Profile.Extras, s.Warnings)
+			}
+		}
+		if len(s.Profile.Extras) > len(info.ProfileFields) {
 			t.Fatalf("extras %v", s.Profile.Extras)
 		}
 	})
