@@ -9,6 +9,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/iotauth/terraform-provider-iotauth/internal/clients/mock"
 )
@@ -76,4 +77,36 @@ provider "iotauth" {
 	if n := srv.Count(mock.Coiote, mock.EndpointClientCredentials); n != 1 {
 		t.Errorf("the IAM token endpoint saw %d requests, want exactly 1 (never retried)", n)
 	}
+}
+
+// TestAccUserProfile_CoioteServiceAccountFlagsNull: a service account has
+// no user record, so its profile's active, staff and super_user flags are
+// unknown: null, not false (issue 13).
+func TestAccUserProfile_CoioteServiceAccountFlagsNull(t *testing.T) {
+	t.Parallel()
+	srv := startMock(t)
+	const addr = "data.iotauth_user_profile.coiote"
+	checks := []statecheck.StateCheck{
+		statecheck.ExpectKnownValue(addr, tfjsonpath.New("user_name"), knownvalue.StringExact(mock.SeedCoioteClient.ClientID)),
+	}
+	for _, flag := range []string{"active", "staff", "super_user", "domain", "login"} {
+		checks = append(checks, statecheck.ExpectKnownValue(addr, tfjsonpath.New("coiote").AtMapKey(flag), knownvalue.Null()))
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: providerFactories(),
+		Steps: []resource.TestStep{{
+			Config: testConfig(fmt.Sprintf(`
+provider "iotauth" {
+  coiote = {
+    base_url      = %q
+    client_id     = %q
+    client_secret = %q
+    realm         = %q
+  }
+}
+`, srv.BaseURL(mock.Coiote), mock.SeedCoioteClient.ClientID, mock.SeedCoioteClient.ClientSecret, mock.SeedCoioteClient.Realm) +
+				profileBlock(mock.Coiote)),
+			ConfigStateChecks: checks,
+		}},
+	})
 }

@@ -184,7 +184,20 @@ func (d *userProfileDataSource) Read(ctx context.Context, req datasource.ReadReq
 	if s == nil {
 		return
 	}
+	if info, ok := lookupInfo(name); ok {
+		addSessionWarnings(&resp.Diagnostics, info.Title, s.Warnings, nil)
+	}
 	values := profileValues(name, cr.Principal(), &s.Profile, &resp.Diagnostics)
+	// A list the platform sent in a form that could not be read is null,
+	// not empty (the warning above says so).
+	for _, a := range []string{"roles", "permissions", "organization_ids"} {
+		if nulledBy(s.Warnings, a) {
+			values[a] = types.ListNull(types.StringType)
+			if a == "permissions" {
+				values[a] = types.MapNull(stringList)
+			}
+		}
+	}
 	objType, ok := resp.State.Schema.Type().(types.ObjectType)
 	if !ok {
 		resp.Diagnostics.AddError("Unexpected schema type",

@@ -37,6 +37,46 @@ func addPlatformError(diags *diag.Diagnostics, err error, secrets ...string) {
 	diags.AddError(summary, redact(detail, secrets...))
 }
 
+// addSessionWarnings shows each warning of a session: an optional field of
+// the platform's answer that could not be read, and the attributes left
+// null. keep selects the attributes this block returns (nil: all); a
+// warning about none of them is not shown. Warnings hold only the platform
+// package's constants, never text the platform sent.
+func addSessionWarnings(diags *diag.Diagnostics, title string, warnings []platform.Warning, keep func(string) bool) {
+	for _, w := range warnings {
+		var null []string
+		for _, a := range w.Null {
+			if keep == nil || keep(a) {
+				null = append(null, a)
+			}
+		}
+		if len(null) == 0 {
+			continue
+		}
+		verb := "is"
+		if len(null) > 1 {
+			verb = "are"
+		}
+		// The field is in the summary: Terraform folds warnings with the
+		// same summary into one.
+		diags.AddWarning(fmt.Sprintf("%s sent an unreadable %q", title, w.Field),
+			fmt.Sprintf("%s answered a %q that is not %s; %s %s null. The rest of the login is unaffected.",
+				title, w.Field, w.Want, joinWords(null, "and"), verb))
+	}
+}
+
+// nulledBy reports whether a warning leaves the attribute null.
+func nulledBy(warnings []platform.Warning, attribute string) bool {
+	for _, w := range warnings {
+		for _, a := range w.Null {
+			if a == attribute {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // addNotConfiguredError reports a platform that a block uses but nobody
 // configured, naming the attributes and environment variables of every
 // credential kind the platform accepts.

@@ -429,6 +429,11 @@ func (r *tokenEphemeralResource) Open(ctx context.Context, req ephemeral.OpenReq
 	}
 	ctx = maskSecrets(ctx, s.Secrets()...)
 	now := time.Now()
+	if info, ok := lookupInfo(name); ok {
+		addSessionWarnings(&resp.Diagnostics, info.Title, s.Warnings, func(a string) bool {
+			return a == "user_id" || a == "customer_id" || a == "organization_id"
+		})
+	}
 	headers, diags := types.MapValueFrom(ctx, types.StringType, s.Headers)
 	resp.Diagnostics.Append(diags...)
 	m.Headers = headers

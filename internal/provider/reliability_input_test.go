@@ -138,6 +138,8 @@ func validationCases() []validationCase {
 			badURL("coiote.base_url", `Attribute coiote.base_url must include a host name, got "https://:8087".`)),
 		prov("base_url with a bad port", nested("coiote", map[string]any{"base_url": "https://eu.iot.avsystem.cloud:port"}),
 			badURL("coiote.base_url", `Attribute coiote.base_url must be a valid absolute URL such as "https://api.example.com", got "https://eu.iot.avsystem.cloud:port".`)),
+		prov("base_url with a port out of range", nested("coiote", map[string]any{"base_url": "https://eu.iot.avsystem.cloud:99999"}),
+			badURL("coiote.base_url", `Attribute coiote.base_url must have a port between 1 and 65535, got "https://eu.iot.avsystem.cloud:99999".`)),
 		prov("negative timeout", map[string]any{"request_timeout": "-5s"},
 			badDuration("request_timeout", `Attribute request_timeout must be a duration between 1s and 10m, got "-5s".`)),
 		prov("absurd timeout", map[string]any{"request_timeout": "999h"},

@@ -110,38 +110,47 @@ func (Platform) Login(ctx context.Context, c *httpx.Client, cr platform.Credenti
 	return s, nil
 }
 
+// loginResponse is the login answer. The token, the MQTT credentials and
+// the organization IDs (which go into the OrganizationId header) are read
+// strictly; every other field is optional profile data, read leniently: a
+// value in a form that cannot be read is null, with a warning, instead of
+// failing the login.
 type loginResponse struct {
-	Token        *string      `json:"token"`
-	MQUser       string       `json:"mqUser"`
-	MQPassword   string       `json:"mqPassword"`
-	UserID       wire.FlexInt `json:"userId"`
-	EmailAddress string       `json:"emailAddress"`
-	ScreenName   string       `json:"screenName"`
-	LocaleID     string       `json:"localeId"`
-	Roles        []struct {
-		RoleID    wire.FlexInt `json:"roleId"`
-		RoleName  string       `json:"roleName"`
-		Type      wire.FlexInt `json:"type"`
-		Inherited bool         `json:"inherited"`
-		TypePK    wire.FlexInt `json:"typePK"`
-		TypeName  string       `json:"typeName"`
-	} `json:"roles"`
+	Token         *string                    `json:"token"`
+	MQUser        string                     `json:"mqUser"`
+	MQPassword    string                     `json:"mqPassword"`
+	UserID        wire.Lenient[wire.FlexInt] `json:"userId"`
+	EmailAddress  wire.Lenient[string]       `json:"emailAddress"`
+	ScreenName    wire.Lenient[string]       `json:"screenName"`
+	LocaleID      wire.Lenient[string]       `json:"localeId"`
+	Roles         wire.Lenient[[]roleAnswer] `json:"roles"`
 	Organizations []struct {
-		Name string `json:"name"`
+		Name wire.Lenient[string] `json:"name"`
 		// A number in one vendor example, a string in another.
 		ID wire.FlexString `json:"id"`
 	} `json:"organizations"`
-	OrganizationIDs []wire.FlexString `json:"organizationIds"`
-	Resources       []struct {
-		ResourceID    wire.FlexInt `json:"resourceId"`
-		NetworkID     string       `json:"networkId"`
-		ResourceName  string       `json:"resourceName"`
-		Enabled       bool         `json:"enabled"`
-		TreePath      string       `json:"treePath"`
-		OrgID         wire.FlexInt `json:"orgId"`
-		ResourceType  string       `json:"resourceType"`
-		DeviceSubType string       `json:"deviceSubType"`
-	} `json:"resources"`
+	OrganizationIDs []wire.FlexString              `json:"organizationIds"`
+	Resources       wire.Lenient[[]resourceAnswer] `json:"resources"`
+}
+
+type roleAnswer struct {
+	RoleID    wire.FlexInt `json:"roleId"`
+	RoleName  string       `json:"roleName"`
+	Type      wire.FlexInt `json:"type"`
+	Inherited bool         `json:"inherited"`
+	TypePK    wire.FlexInt `json:"typePK"`
+	TypeName  string       `json:"typeName"`
+}
+
+type resourceAnswer struct {
+	ResourceID    wire.FlexInt `json:"resourceId"`
+	NetworkID     string       `json:"networkId"`
+	ResourceName  string       `json:"resourceName"`
+	Enabled       bool         `json:"enabled"`
+	TreePath      string       `json:"treePath"`
+	OrgID         wire.FlexInt `json:"orgId"`
+	ResourceType  string       `json:"resourceType"`
+	DeviceSubType string       `json:"deviceSubType"`
 }
 
 // decodeLogin decodes a login answer into a Session.
@@ -166,16 +175,17 @@ func decodeLogin(body []byte, contentType string, now time.Time) (*platform.Sess
 	}
 	s := &platform.Session{
 		Platform:     info.Name,
-		Username:     r.ScreenName,
+		Username:     r.ScreenName.Value,
 		Token:        token,
 		TokenType:    "Bearer",
 		ObtainedAt:   now,
 		MQTTUsername: r.MQUser,
 		MQTTPassword: r.MQPassword,
 	}
+	var warn wire.Warnings
 	userID := ""
-	if r.UserID.Set {
-		userID = strconv.FormatInt(r.UserID.Value, 10)
+	if r.UserID.Set && r.UserID.Value.Set {
+		userID = strconv.FormatInt(r.UserID.Value.Value, 10)
 	}
 	if claims, err := jwtclaims.Parse(token); err == nil {
 		if exp, ok := jwtclaims.Expiry(claims); ok {
@@ -201,6 +211,15 @@ func decodeLogin(body []byte, contentType string, now time.Time) (*platform.Sess
 			return nil, platform.Malformed("organizations.id", "an organization's \"id\" is a number that is not a whole number")
 		}
 	}
+	// A userId that is not a number is ignored (the token's subject may
+	// still give the ID); the warning is for a user_id left null.
+	warn.Check(r.UserID.Bad && userID == "", "userId", "a number", "user_id")
+	warn.Check(r.ScreenName.Bad, "screenName", "a string", "user_name", "bienport.screen_name")
+	warn.Check(r.EmailAddress.Bad, "emailAddress", "a string", "email")
+	warn.Check(r.LocaleID.Bad, "localeId", "a string", "bienport.locale_id")
+	warn.Check(r.Roles.Bad, "roles", "a list of roles", "roles", "bienport.roles")
+	warn.Check(r.Resources.Bad, "resources", "a list of resources", "bienport.resources")
+
 	var orgIDs []string
 	seen := map[string]bool{}
 	for _, id := range r.OrganizationIDs {
@@ -210,45 +229,54 @@ func decodeLogin(body []byte, contentType string, now time.Time) (*platform.Sess
 		}
 	}
 	orgs := make([]map[string]any, 0, len(r.Organizations))
+	badName := false
 	for _, o := range r.Organizations {
-		orgs = append(orgs, map[string]any{"id": o.ID.Value, "name": o.Name})
+		badName = badName || o.Name.Bad
+		orgs = append(orgs, map[string]any{"id": o.ID.Value, "name": o.Name.Value})
 		if o.ID.Set && !seen[o.ID.Value] {
 			seen[o.ID.Value] = true
 			orgIDs = append(orgIDs, o.ID.Value)
 		}
 	}
-	var roles []string
-	roleDetails := make([]map[string]any, 0, len(r.Roles))
-	for _, rl := range r.Roles {
-		roles = append(roles, rl.RoleName)
-		roleDetails = append(roleDetails, map[string]any{
-			"role_id": rl.RoleID.Value, "role_name": rl.RoleName, "type": rl.Type.Value,
-			"inherited": rl.Inherited, "type_pk": rl.TypePK.Value, "type_name": rl.TypeName,
-		})
+	warn.Check(badName, "organizations.name", "a string", "bienport.organizations.name")
+	extras := map[string]any{
+		"screen_name":   r.ScreenName.Value,
+		"locale_id":     r.LocaleID.Value,
+		"organizations": orgs,
 	}
-	resources := make([]map[string]any, 0, len(r.Resources))
-	for _, res := range r.Resources {
-		resources = append(resources, map[string]any{
-			"resource_id": res.ResourceID.Value, "network_id": res.NetworkID, "resource_name": res.ResourceName,
-			"enabled": res.Enabled, "tree_path": res.TreePath, "org_id": res.OrgID.Value,
-			"resource_type": res.ResourceType, "device_sub_type": res.DeviceSubType,
-		})
+	var roles []string
+	if !r.Roles.Bad {
+		roleDetails := make([]map[string]any, 0, len(r.Roles.Value))
+		for _, rl := range r.Roles.Value {
+			roles = append(roles, rl.RoleName)
+			roleDetails = append(roleDetails, map[string]any{
+				"role_id": rl.RoleID.Value, "role_name": rl.RoleName, "type": rl.Type.Value,
+				"inherited": rl.Inherited, "type_pk": rl.TypePK.Value, "type_name": rl.TypeName,
+			})
+		}
+		extras["roles"] = roleDetails
+	}
+	if !r.Resources.Bad {
+		resources := make([]map[string]any, 0, len(r.Resources.Value))
+		for _, res := range r.Resources.Value {
+			resources = append(resources, map[string]any{
+				"resource_id": res.ResourceID.Value, "network_id": res.NetworkID, "resource_name": res.ResourceName,
+				"enabled": res.Enabled, "tree_path": res.TreePath, "org_id": res.OrgID.Value,
+				"resource_type": res.ResourceType, "device_sub_type": res.DeviceSubType,
+			})
+		}
+		extras["resources"] = resources
 	}
 	s.Profile = platform.Profile{
 		UserID:          userID,
-		UserName:        r.ScreenName,
-		Email:           r.EmailAddress,
+		UserName:        r.ScreenName.Value,
+		Email:           r.EmailAddress.Value,
 		OrganizationIDs: orgIDs,
 		Roles:           roles,
 		Permissions:     map[string][]string{},
-		Extras: map[string]any{
-			"screen_name":   r.ScreenName,
-			"locale_id":     r.LocaleID,
-			"organizations": orgs,
-			"resources":     resources,
-			"roles":         roleDetails,
-		},
+		Extras:          extras,
 	}
+	s.Warnings = warn
 	s.Headers = map[string]string{"Authorization": s.AuthorizationHeader()}
 	if len(orgIDs) > 0 {
 		// Which organization to send for a user with several is not

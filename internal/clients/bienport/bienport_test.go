@@ -159,21 +159,73 @@ func TestDecodeLoginOrganizationIDsInExponentForm(t *testing.T) {
 	}
 }
 
+// TestDecodeLoginLenientFields: an optional profile field in a form that
+// cannot be read is null with a warning, instead of failing the login
+// (issue 13, item 7; these answers used to be malformed). The warning
+// names the field and the null attributes, never the value.
+func TestDecodeLoginLenientFields(t *testing.T) {
+	cases := []struct {
+		body  string
+		field string
+		null  []string
+		check func(*testing.T, *platform.Session)
+	}{
+		{`{"token":"opaque","userId":"abc"}`, "userId", []string{"user_id"}, func(t *testing.T, s *platform.Session) {
+			if s.Profile.UserID != "" {
+				t.Errorf("UserID = %q", s.Profile.UserID)
+			}
+		}},
+		{`{"token":"opaque","roles":[{"roleId":1.5}]}`, "roles", []string{"roles", "bienport.roles"}, func(t *testing.T, s *platform.Session) {
+			if _, ok := s.Profile.Extras["roles"]; ok || s.Profile.Roles != nil {
+				t.Errorf("roles = %v / %v", s.Profile.Roles, s.Profile.Extras["roles"])
+			}
+		}},
+		{`{"token":"opaque","resources":[{"orgId":"` + seedMQPass + `"}]}`, "resources", []string{"bienport.resources"}, nil},
+		{`{"token":"opaque","localeId":["tr_TR"]}`, "localeId", []string{"bienport.locale_id"}, nil},
+		{`{"token":"opaque","organizations":[{"name":7,"id":20635}],"organizationIds":[20635]}`, "organizations.name",
+			[]string{"bienport.organizations.name"}, func(t *testing.T, s *platform.Session) {
+				if s.Headers["OrganizationId"] != "20635" {
+					t.Errorf("Headers = %v", s.Headers)
+				}
+			}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.field, func(t *testing.T) {
+			s, err := decodeLogin([]byte(tc.body), "application/json", time.Now())
+			if err != nil {
+				t.Fatalf("decodeLogin: %v", err)
+			}
+			if s.Token != "opaque" || len(s.Warnings) != 1 || s.Warnings[0].Field != tc.field || !reflect.DeepEqual(s.Warnings[0].Null, tc.null) {
+				t.Fatalf("token %q, warnings %+v; want one about %s nulling %v", s.Token, s.Warnings, tc.field, tc.null)
+			}
+			if strings.Contains(fmt.Sprint(s.Warnings), seedMQPass) {
+				t.Errorf("a warning holds the value: %+v", s.Warnings)
+			}
+			if tc.check != nil {
+				tc.check(t, s)
+			}
+		})
+	}
+	// A userId that is not a number, with a token whose subject holds the
+	// ID: the ID is known, no warning.
+	s, err := decodeLogin([]byte(`{"token":"eyJhbGciOiJub25lIn0.eyJzdWIiOiJ7XCJ1c2VyaWRcIjoyMDY0MX0ifQ.","userId":"abc"}`), "", time.Now())
+	if err != nil || s.Profile.UserID != "20641" || len(s.Warnings) != 0 {
+		t.Errorf("%v: UserID %q, warnings %+v", err, s.Profile.UserID, s.Warnings)
+	}
+}
+
 func TestDecodeLoginMalformed(t *testing.T) {
 	cases := []struct{ body, field string }{
 		{`{}`, "token"},
 		{`{"token":null}`, "token"},
 		{`{"token":"  "}`, "token"},
 		{`{"token":7}`, "token"},
-		{`{"token":"t","userId":"x"}`, "userId"},
 		{`{"token":"t","organizations":{"id":1}}`, "organizations"},
 		{`{"token":"t","organizations":[{"id":true}]}`, "organizations.id"},
 		// An organization ID with a fraction would go into the
 		// OrganizationId header: no guess is made.
 		{`{"token":"t","organizationIds":[2.5]}`, "organizationIds"},
 		{`{"token":"t","organizations":[{"id":2.06355e4}]}`, "organizations.id"},
-		{`{"token":"t","roles":[{"roleId":1.5}]}`, "roles.roleId"},
-		{`{"token":"t","resources":[{"orgId":"` + seedMQPass + `"}]}`, "resources.orgId"},
 		{`<html>Login</html>`, ""},
 		{``, ""},
 	}

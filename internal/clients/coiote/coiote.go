@@ -14,8 +14,10 @@ package coiote
 
 import (
 	"context"
+	"math"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -103,12 +105,12 @@ func (Platform) Login(ctx context.Context, c *httpx.Client, cr platform.Credenti
 	if err != nil {
 		return nil, err
 	}
-	p, err := profile(ctx, c, s, cr.Username)
+	p, warnings, err := profile(ctx, c, s, cr.Username)
 	if platform.IsKind(err, platform.KindTokenRejected) {
 		if s, err = passwordGrant(ctx, c, cr, base); err != nil {
 			return nil, err
 		}
-		p, err = profile(ctx, c, s, cr.Username)
+		p, warnings, err = profile(ctx, c, s, cr.Username)
 		if e, ok := platform.AsError(err); ok && e.Kind == platform.KindTokenRejected {
 			e.Detail = "the users endpoint refused two freshly issued tokens (HTTP 401)"
 		}
@@ -117,6 +119,7 @@ func (Platform) Login(ctx context.Context, c *httpx.Client, cr platform.Credenti
 		return nil, platform.Annotate(err, "", "", "profile request")
 	}
 	s.Profile = *p
+	s.Warnings = warnings
 	return s, nil
 }
 
@@ -196,16 +199,25 @@ func decodeToken(body []byte, contentType string, now time.Time) (*platform.Sess
 	return s, nil
 }
 
+// parseSeconds reads expires_in: whole seconds, or a number with a
+// fraction, which is rounded down (a token is never taken to live longer
+// than the platform said). Anything else, a negative number or more than
+// ten years, is not a lifetime.
 func parseSeconds(v string) (int64, bool) {
+	v = strings.TrimSpace(v)
 	var n wire.FlexInt
-	if err := n.UnmarshalJSON([]byte(`"` + strings.TrimSpace(v) + `"`)); err != nil || !n.Set {
+	if err := n.UnmarshalJSON([]byte(`"` + v + `"`)); err == nil && n.Set {
+		return n.Value, n.Value >= 0 && n.Value <= maxExpiresIn
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || math.IsNaN(f) || f < 0 || f > maxExpiresIn {
 		return 0, false
 	}
-	if n.Value < 0 || n.Value > 10*365*24*3600 {
-		return 0, false
-	}
-	return n.Value, true
+	return int64(math.Floor(f)), true
 }
+
+// maxExpiresIn bounds expires_in: ten years.
+const maxExpiresIn = 10 * 365 * 24 * 3600
 
 // escapeSegment escapes a value for one URL path segment, including `@`
 // (which url.PathEscape leaves as is) so that a login like ops@acme.example
@@ -214,84 +226,113 @@ func escapeSegment(s string) string {
 	return strings.ReplaceAll(url.PathEscape(s), "@", "%40")
 }
 
-// profile reads the user's profile with the session's token.
-func profile(ctx context.Context, c *httpx.Client, s *platform.Session, login string) (*platform.Profile, error) {
+// profile reads the user's profile with the session's token, and the
+// warnings about its unreadable fields.
+func profile(ctx context.Context, c *httpx.Client, s *platform.Session, login string) (*platform.Profile, []platform.Warning, error) {
 	resp, err := c.Get(ctx, s.BaseURL+usersPath+escapeSegment(login), http.Header{"Authorization": {s.AuthorizationHeader()}})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	switch resp.Status {
 	case http.StatusUnauthorized:
-		return nil, resp.Error(platform.KindTokenRejected, "the users endpoint refused the new token (HTTP 401)")
+		return nil, nil, resp.Error(platform.KindTokenRejected, "the users endpoint refused the new token (HTTP 401)")
 	case http.StatusForbidden:
-		return nil, resp.Error(platform.KindForbidden, "the account may not read its own user record (HTTP 403)")
+		return nil, nil, resp.Error(platform.KindForbidden, "the account may not read its own user record (HTTP 403)")
 	case http.StatusNotFound:
-		return nil, resp.Error(platform.KindNotFound, "the user record was not found (HTTP 404)")
+		return nil, nil, resp.Error(platform.KindNotFound, "the user record was not found (HTTP 404)")
 	}
 	if err := resp.Check(httpx.Expect{Path: usersPath + "{login}"}); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	return decodeUser(resp.Body, resp.Header.Get("Content-Type"))
 }
 
 // user is the v3 user object. It deliberately has no Password field: the
-// API returns one, and it must never be decoded, kept or surfaced.
+// API returns one, and it must never be decoded, kept or surfaced. The
+// login is read strictly (it must name the user); every other field is
+// optional profile data, read leniently: a value in a form that cannot be
+// read is null, with a warning, instead of failing the login.
 type user struct {
-	UserID           wire.FlexString   `json:"userId"`
-	Login            string            `json:"login"`
-	Active           bool              `json:"active"`
-	SuperUser        bool              `json:"superUser"`
-	Staff            bool              `json:"staff"`
-	Domain           string            `json:"domain"`
-	ExpirationDate   wire.FlexString   `json:"expirationDate"`
-	CreationDate     wire.FlexString   `json:"creationDate"`
-	Roles            []string          `json:"roles"`
-	Permissions      []string          `json:"permissions"`
-	FullName         string            `json:"fullName"`
-	Properties       map[string]string `json:"properties"`
-	SecurityPolicyID wire.FlexString   `json:"securityPolicyId"`
-	Email            string            `json:"email"`
+	UserID           wire.Lenient[wire.FlexString]   `json:"userId"`
+	Login            string                          `json:"login"`
+	Active           wire.Lenient[bool]              `json:"active"`
+	SuperUser        wire.Lenient[bool]              `json:"superUser"`
+	Staff            wire.Lenient[bool]              `json:"staff"`
+	Domain           wire.Lenient[string]            `json:"domain"`
+	ExpirationDate   wire.Lenient[wire.FlexString]   `json:"expirationDate"`
+	CreationDate     wire.Lenient[wire.FlexString]   `json:"creationDate"`
+	Roles            wire.Lenient[[]string]          `json:"roles"`
+	Permissions      wire.Lenient[[]string]          `json:"permissions"`
+	FullName         wire.Lenient[string]            `json:"fullName"`
+	Properties       wire.Lenient[map[string]string] `json:"properties"`
+	SecurityPolicyID wire.Lenient[wire.FlexString]   `json:"securityPolicyId"`
+	Email            wire.Lenient[string]            `json:"email"`
 }
 
-// decodeUser decodes a v3 user object into a Profile, dropping its password.
-func decodeUser(body []byte, contentType string) (*platform.Profile, error) {
+// decodeUser decodes a v3 user object into a Profile, dropping its
+// password, and the warnings about its unreadable fields.
+func decodeUser(body []byte, contentType string) (*platform.Profile, []platform.Warning, error) {
 	var u user
 	if err := wire.DecodeJSON(body, contentType, &u); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if u.Login == "" {
-		return nil, platform.Malformed("login", "the user object has no \"login\"")
+		return nil, nil, platform.Malformed("login", "the user object has no \"login\"")
 	}
-	perms := make(map[string][]string, len(u.Permissions))
-	for _, p := range u.Permissions {
-		// Coiote permissions carry no separate actions.
-		perms[p] = []string{}
+	var warn wire.Warnings
+	warn.Check(u.UserID.Bad, "userId", "a string or number", "user_id")
+	warn.Check(u.Active.Bad, "active", "a boolean", "coiote.active")
+	warn.Check(u.SuperUser.Bad, "superUser", "a boolean", "coiote.super_user")
+	warn.Check(u.Staff.Bad, "staff", "a boolean", "coiote.staff")
+	warn.Check(u.Domain.Bad, "domain", "a string", "coiote.domain")
+	warn.Check(u.ExpirationDate.Bad, "expirationDate", "a string or number", "coiote.expiration_date")
+	warn.Check(u.CreationDate.Bad, "creationDate", "a string or number", "coiote.creation_date")
+	warn.Check(u.Roles.Bad, "roles", "a list of strings", "roles")
+	warn.Check(u.Permissions.Bad, "permissions", "a list of strings", "permissions")
+	warn.Check(u.FullName.Bad, "fullName", "a string", "coiote.full_name")
+	warn.Check(u.Properties.Bad, "properties", "an object of strings", "coiote.properties")
+	warn.Check(u.SecurityPolicyID.Bad, "securityPolicyId", "a string or number", "coiote.security_policy_id")
+	warn.Check(u.Email.Bad, "email", "a string", "email")
+
+	var perms map[string][]string
+	if !u.Permissions.Bad {
+		perms = make(map[string][]string, len(u.Permissions.Value))
+		for _, p := range u.Permissions.Value {
+			// Coiote permissions carry no separate actions.
+			perms[p] = []string{}
+		}
 	}
-	props := make(map[string]string, len(u.Properties))
-	for k, v := range u.Properties {
-		props[k] = v
-	}
-	email := u.Email
-	if email == "" && strings.Contains(u.Login, "@") {
+	email := u.Email.Value
+	if email == "" && !u.Email.Bad && strings.Contains(u.Login, "@") {
 		email = u.Login
 	}
+	extras := map[string]any{
+		"login":              u.Login,
+		"domain":             u.Domain.Value,
+		"full_name":          u.FullName.Value,
+		"expiration_date":    u.ExpirationDate.Value.Value,
+		"creation_date":      u.CreationDate.Value.Value,
+		"security_policy_id": u.SecurityPolicyID.Value.Value,
+	}
+	// Absent flags are false, as they always were; unreadable ones null.
+	for name, b := range map[string]wire.Lenient[bool]{"active": u.Active, "super_user": u.SuperUser, "staff": u.Staff} {
+		if !b.Bad {
+			extras[name] = b.Value
+		}
+	}
+	if !u.Properties.Bad {
+		props := make(map[string]string, len(u.Properties.Value))
+		for k, v := range u.Properties.Value {
+			props[k] = v
+		}
+		extras["properties"] = props
+	}
 	return &platform.Profile{
-		UserID:      u.UserID.Value,
+		UserID:      u.UserID.Value.Value,
 		UserName:    u.Login,
 		Email:       email,
-		Roles:       append([]string(nil), u.Roles...),
+		Roles:       append([]string(nil), u.Roles.Value...),
 		Permissions: perms,
-		Extras: map[string]any{
-			"login":              u.Login,
-			"domain":             u.Domain,
-			"active":             u.Active,
-			"super_user":         u.SuperUser,
-			"staff":              u.Staff,
-			"full_name":          u.FullName,
-			"expiration_date":    u.ExpirationDate.Value,
-			"creation_date":      u.CreationDate.Value,
-			"security_policy_id": u.SecurityPolicyID.Value,
-			"properties":         props,
-		},
-	}, nil
+		Extras:      extras,
+	}, warn, nil
 }

@@ -212,7 +212,7 @@ func TestProfilePasswordNeverSurfaces(t *testing.T) {
 		}
 	}
 	// And decodeUser alone.
-	p, err := decodeUser(clienttest.ReadFixture(t, "user.json"), "application/json")
+	p, _, err := decodeUser(clienttest.ReadFixture(t, "user.json"), "application/json")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -473,12 +473,29 @@ func TestDecodeToken(t *testing.T) {
 		t.Errorf("opaque: %v, %v", s, err)
 	}
 
+	// A fractional expires_in is rounded down (issue 13, item 7: it used
+	// to fail the login): the token is never taken to live longer than
+	// the platform said.
+	for body, want := range map[string]time.Duration{
+		`{"access_token":"a","expires_in":300.5}`:    300 * time.Second,
+		`{"access_token":"a","expires_in":"299.99"}`: 299 * time.Second,
+		`{"access_token":"a","expires_in":0.4}`:      0,
+		`{"access_token":"a","expires_in":3e2}`:      300 * time.Second,
+	} {
+		s, err := decodeToken([]byte(body), "", now)
+		if err != nil || !s.ExpiresAt.Equal(now.Add(want)) {
+			t.Errorf("%s: %v, expires %v; want %v", body, err, s, want)
+		}
+	}
+
 	bad := []struct{ body, field string }{
 		{`{}`, "access_token"},
+		{`{"access_token":"a","expires_in":"-0.5"}`, "expires_in"},
+		{`{"access_token":"a","expires_in":"NaN"}`, "expires_in"},
+		{`{"access_token":"a","expires_in":"Inf"}`, "expires_in"},
 		{`{"access_token":""}`, "access_token"},
 		{`{"access_token":"a","expires_in":"soon"}`, "expires_in"},
 		{`{"access_token":"a","expires_in":"-1"}`, "expires_in"},
-		{`{"access_token":"a","expires_in":300.5}`, "expires_in"},
 		{`{"access_token":"a","expires_in":"999999999999"}`, "expires_in"},
 		{`{"access_token":"a","expires_in":true}`, "expires_in"},
 		{`{"access_token":42}`, "access_token"},
@@ -492,8 +509,34 @@ func TestDecodeToken(t *testing.T) {
 	}
 }
 
+// TestDecodeUserLenientFields: an optional field of the user object in a
+// form that cannot be read is null with a warning instead of failing the
+// login (issue 13, item 7); absent flags stay false, as they always were.
+func TestDecodeUserLenientFields(t *testing.T) {
+	p, warnings, err := decodeUser([]byte(`{"login":"x","roles":"admin","superUser":"yes","properties":{"a":1},"userId":["`+testPassword+`"]}`), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fields []string
+	for _, w := range warnings {
+		fields = append(fields, w.Field)
+	}
+	if !reflect.DeepEqual(fields, []string{"userId", "superUser", "roles", "properties"}) {
+		t.Errorf("warnings about %v", fields)
+	}
+	if _, ok := p.Extras["super_user"]; ok || p.Extras["active"] != false || p.Extras["staff"] != false || p.Roles != nil || p.UserID != "" {
+		t.Errorf("profile %+v", p)
+	}
+	if _, ok := p.Extras["properties"]; ok {
+		t.Errorf("properties = %v", p.Extras["properties"])
+	}
+	if strings.Contains(fmt.Sprint(warnings), testPassword) {
+		t.Errorf("a warning holds the value: %+v", warnings)
+	}
+}
+
 func TestDecodeUserVariants(t *testing.T) {
-	p, err := decodeUser([]byte(`{"login":"svc","email":"svc@acme.example","userId":42,"securityPolicyId":null,"roles":null,"properties":null}`), "application/json")
+	p, _, err := decodeUser([]byte(`{"login":"svc","email":"svc@acme.example","userId":42,"securityPolicyId":null,"roles":null,"properties":null}`), "application/json")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -501,12 +544,14 @@ func TestDecodeUserVariants(t *testing.T) {
 		len(p.Permissions) != 0 || !ok || props == nil {
 		t.Errorf("profile = %+v", p)
 	}
-	p, err = decodeUser([]byte(`{"login":"nomail"}`), "")
+	p, _, err = decodeUser([]byte(`{"login":"nomail"}`), "")
 	if err != nil || p.Email != "" {
 		t.Errorf("login without @: %+v %v", p, err)
 	}
-	for _, body := range []string{`{}`, `{"login":""}`, `{"login":5}`, `{"login":"x","roles":"admin"}`, `[]`, ``} {
-		_, err := decodeUser([]byte(body), "application/json")
+	// A roles field that is not a list used to fail the login; it is now
+	// null with a warning (TestDecodeUserLenientFields).
+	for _, body := range []string{`{}`, `{"login":""}`, `{"login":5}`, `[]`, ``} {
+		_, _, err := decodeUser([]byte(body), "application/json")
 		if e, ok := platform.AsError(err); !ok || e.Kind != platform.KindMalformed {
 			t.Errorf("%s: err = %v", body, err)
 		}

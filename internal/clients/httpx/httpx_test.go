@@ -1,7 +1,6 @@
 package httpx_test
 
 import (
-	"bufio"
 	"context"
 	"encoding/pem"
 	"fmt"
@@ -985,30 +984,8 @@ func TestErrorsHoldNoSecrets(t *testing.T) {
 
 func TestRawHTTPResponsesParsed(t *testing.T) {
 	// A raw server to check that odd but legal answers are read whole.
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = l.Close() })
-	go func() {
-		for {
-			conn, err := l.Accept()
-			if err != nil {
-				return
-			}
-			go func(c net.Conn) {
-				defer func() { _ = c.Close() }()
-				r := bufio.NewReader(c)
-				req, err := http.ReadRequest(r)
-				if err != nil {
-					return
-				}
-				_, _ = io.Copy(io.Discard, req.Body)
-				_, _ = io.WriteString(c, "HTTP/1.1 201 Created\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{\"a\":\r\n2\r\n1}\r\n0\r\n\r\n")
-			}(conn)
-		}
-	}()
-	resp, err := newClient(t, fastConfig()).Do(t.Context(), post("http://"+l.Addr().String()+"/"))
+	addr := rawServer(t, "HTTP/1.1 201 Created\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{\"a\":\r\n2\r\n1}\r\n0\r\n\r\n")
+	resp, err := newClient(t, fastConfig()).Do(t.Context(), post("http://"+addr+"/"))
 	if err != nil {
 		t.Fatal(err)
 	}

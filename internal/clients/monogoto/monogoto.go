@@ -104,30 +104,37 @@ func (Platform) Login(ctx context.Context, c *httpx.Client, cr platform.Credenti
 	return s, nil
 }
 
-// loginResponse is the console API's login answer (seed 001).
+// loginResponse is the console API's login answer (seed 001). The token,
+// the refresh token and the customer ID (the apikey header) are read
+// strictly; every other field is optional profile data, read leniently: a
+// value in a form that cannot be read is null, with a warning, instead of
+// failing the login.
 type loginResponse struct {
-	Token           *string         `json:"token"`
-	RefreshToken    string          `json:"refreshToken"`
-	CustomerID      wire.FlexString `json:"CustomerId"`
-	UserID          wire.FlexString `json:"UserId"`
-	UserName        string          `json:"UserName"`
-	Role            string          `json:"Role"`
-	Realm           string          `json:"Realm"`
-	OrganizationID  wire.FlexString `json:"OrganizationId"`
-	AccountSettings struct {
-		TwoFactorAuthentication bool `json:"TwoFactorAuthentication"`
-	} `json:"AccountSettings"`
-	ThingsGroupIDs []wire.FlexString `json:"ThingsGroupIds"`
-	UserProfile    struct {
-		Permissions   map[string][]string `json:"Permissions"`
-		DateCreated   wire.FlexInt        `json:"DateCreated"`
-		DateModified  wire.FlexInt        `json:"DateModified"`
-		Name          string              `json:"Name"`
-		Realm         string              `json:"Realm"`
-		Type          string              `json:"Type"`
-		UserProfileID string              `json:"UserProfileId"`
-		CAS           wire.FlexString     `json:"cas"`
-	} `json:"UserProfile"`
+	Token           *string                         `json:"token"`
+	RefreshToken    string                          `json:"refreshToken"`
+	CustomerID      wire.FlexString                 `json:"CustomerId"`
+	UserID          wire.Lenient[wire.FlexString]   `json:"UserId"`
+	UserName        wire.Lenient[string]            `json:"UserName"`
+	Role            wire.Lenient[string]            `json:"Role"`
+	Realm           wire.Lenient[string]            `json:"Realm"`
+	OrganizationID  wire.Lenient[wire.FlexString]   `json:"OrganizationId"`
+	AccountSettings wire.Lenient[accountSettings]   `json:"AccountSettings"`
+	ThingsGroupIDs  wire.Lenient[[]wire.FlexString] `json:"ThingsGroupIds"`
+	UserProfile     wire.Lenient[userProfile]       `json:"UserProfile"`
+}
+
+type accountSettings struct {
+	TwoFactorAuthentication wire.Lenient[bool] `json:"TwoFactorAuthentication"`
+}
+
+type userProfile struct {
+	Permissions   wire.Lenient[map[string][]string] `json:"Permissions"`
+	DateCreated   wire.Lenient[wire.FlexInt]        `json:"DateCreated"`
+	DateModified  wire.Lenient[wire.FlexInt]        `json:"DateModified"`
+	Name          wire.Lenient[string]              `json:"Name"`
+	Realm         wire.Lenient[string]              `json:"Realm"`
+	Type          wire.Lenient[string]              `json:"Type"`
+	UserProfileID wire.Lenient[string]              `json:"UserProfileId"`
 }
 
 // decodeLogin decodes a console API login answer into a Session.
@@ -143,9 +150,10 @@ func decodeLogin(body []byte, contentType string, now time.Time) (*platform.Sess
 	// The docs call the customer ID the customer API key: some endpoints
 	// want it in an apikey header.
 	customerID := r.CustomerID.Value
+	userName := r.UserName.Value
 	s := &platform.Session{
 		Platform:     info.Name,
-		Username:     r.UserName,
+		Username:     userName,
 		Token:        token,
 		TokenType:    "Bearer",
 		ObtainedAt:   now,
@@ -161,49 +169,80 @@ func decodeLogin(body []byte, contentType string, now time.Time) (*platform.Sess
 		s.Headers["apikey"] = customerID
 	}
 
-	perms := make(map[string][]string, len(r.UserProfile.Permissions))
-	for k, v := range r.UserProfile.Permissions {
-		perms[k] = append(make([]string, 0, len(v)), v...)
-	}
-	groups := make([]string, 0, len(r.ThingsGroupIDs))
-	for _, g := range r.ThingsGroupIDs {
-		if g.Set {
-			groups = append(groups, g.Value)
+	up := r.UserProfile.Value
+	var warn wire.Warnings
+	warn.Check(r.UserID.Bad, "UserId", "a string or number", "user_id")
+	warn.Check(r.UserName.Bad, "UserName", "a string", "user_name", "email")
+	warn.Check(r.Role.Bad, "Role", "a string", "monogoto.role_profile_id")
+	warn.Check(r.Realm.Bad, "Realm", "a string", "monogoto.realm")
+	warn.Check(r.OrganizationID.Bad, "OrganizationId", "a string or number", "organization_id", "organization_ids")
+	warn.Check(r.AccountSettings.Bad, "AccountSettings", "an object", "monogoto.two_factor_authentication")
+	warn.Check(r.AccountSettings.Value.TwoFactorAuthentication.Bad, "AccountSettings.TwoFactorAuthentication", "a boolean",
+		"monogoto.two_factor_authentication")
+	warn.Check(r.ThingsGroupIDs.Bad, "ThingsGroupIds", "a list of IDs", "monogoto.things_group_ids")
+	warn.Check(r.UserProfile.Bad, "UserProfile", "an object", "roles", "permissions", "monogoto.profile_name",
+		"monogoto.profile_type", "monogoto.profile_created", "monogoto.profile_modified")
+	warn.Check(up.Permissions.Bad, "UserProfile.Permissions", "an object of permission names to lists of actions", "permissions")
+	warn.Check(up.DateCreated.Bad, "UserProfile.DateCreated", "a number of milliseconds", "monogoto.profile_created")
+	warn.Check(up.DateModified.Bad, "UserProfile.DateModified", "a number of milliseconds", "monogoto.profile_modified")
+	warn.Check(up.Name.Bad, "UserProfile.Name", "a string", "roles", "monogoto.profile_name")
+	warn.Check(up.Type.Bad, "UserProfile.Type", "a string", "monogoto.profile_type")
+	s.Warnings = warn
+
+	var perms map[string][]string
+	if !r.UserProfile.Bad && !up.Permissions.Bad {
+		perms = make(map[string][]string, len(up.Permissions.Value))
+		for k, v := range up.Permissions.Value {
+			perms[k] = append(make([]string, 0, len(v)), v...)
 		}
 	}
-	var roles []string
-	if r.UserProfile.Name != "" {
-		roles = []string{r.UserProfile.Name}
+	extras := map[string]any{
+		"realm":            r.Realm.Value,
+		"role_profile_id":  r.Role.Value,
+		"profile_name":     up.Name.Value,
+		"profile_type":     up.Type.Value,
+		"profile_created":  epochMillis(up.DateCreated),
+		"profile_modified": epochMillis(up.DateModified),
 	}
+	// Absent is false, as it always was; unreadable is null.
+	if tf := r.AccountSettings.Value.TwoFactorAuthentication; !tf.Bad && !r.AccountSettings.Bad {
+		extras["two_factor_authentication"] = tf.Value
+	}
+	if !r.ThingsGroupIDs.Bad {
+		groups := make([]string, 0, len(r.ThingsGroupIDs.Value))
+		for _, g := range r.ThingsGroupIDs.Value {
+			if g.Set {
+				groups = append(groups, g.Value)
+			}
+		}
+		extras["things_group_ids"] = groups
+	}
+	var roles []string
+	if up.Name.Value != "" {
+		roles = []string{up.Name.Value}
+	}
+	orgID := r.OrganizationID.Value.Value
 	s.Profile = platform.Profile{
-		UserID:         r.UserID.Value,
-		UserName:       r.UserName,
-		Email:          r.UserName, // Monogoto's UserName is the e-mail address.
+		UserID:         r.UserID.Value.Value,
+		UserName:       userName,
+		Email:          userName, // Monogoto's UserName is the e-mail address.
 		CustomerID:     customerID,
-		OrganizationID: r.OrganizationID.Value,
+		OrganizationID: orgID,
 		Roles:          roles,
 		Permissions:    perms,
-		Extras: map[string]any{
-			"realm":                     r.Realm,
-			"role_profile_id":           r.Role,
-			"profile_name":              r.UserProfile.Name,
-			"profile_type":              r.UserProfile.Type,
-			"two_factor_authentication": r.AccountSettings.TwoFactorAuthentication,
-			"things_group_ids":          groups,
-			"profile_created":           epochMillis(r.UserProfile.DateCreated),
-			"profile_modified":          epochMillis(r.UserProfile.DateModified),
-		},
+		Extras:         extras,
 	}
-	if r.OrganizationID.Value != "" {
-		s.Profile.OrganizationIDs = []string{r.OrganizationID.Value}
+	if orgID != "" {
+		s.Profile.OrganizationIDs = []string{orgID}
 	}
 	return s, nil
 }
 
-// epochMillis is a date in epoch milliseconds, zero (null) when absent.
-func epochMillis(v wire.FlexInt) time.Time {
-	if !v.Set {
+// epochMillis is a date in epoch milliseconds, zero (null) when absent or
+// unreadable.
+func epochMillis(v wire.Lenient[wire.FlexInt]) time.Time {
+	if !v.Set || !v.Value.Set {
 		return time.Time{}
 	}
-	return time.UnixMilli(v.Value).UTC()
+	return time.UnixMilli(v.Value.Value).UTC()
 }

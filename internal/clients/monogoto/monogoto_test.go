@@ -155,6 +155,69 @@ func TestDecodeLoginVariants(t *testing.T) {
 	}
 }
 
+// TestDecodeLoginLenientFields: an optional profile field in a form that
+// cannot be read is null with a warning, instead of failing the login
+// (issue 13, item 7: "permissions not a map" and "bad date" used to be
+// malformed answers). The token and the customer ID stay strict.
+func TestDecodeLoginLenientFields(t *testing.T) {
+	cases := []struct {
+		name, body, field string
+		null              []string
+		check             func(*testing.T, *platform.Session)
+	}{
+		{"permission list sent as a string", `{"token":"t","UserProfile":{"Name":"Admin","Permissions":{"API":"view"}}}`,
+			"UserProfile.Permissions", []string{"permissions"}, func(t *testing.T, s *platform.Session) {
+				if s.Profile.Permissions != nil || !reflect.DeepEqual(s.Profile.Roles, []string{"Admin"}) {
+					t.Errorf("permissions %v, roles %v", s.Profile.Permissions, s.Profile.Roles)
+				}
+			}},
+		{"permissions not a map", `{"token":"t","UserProfile":{"Permissions":["API"]}}`, "UserProfile.Permissions", []string{"permissions"}, nil},
+		{"bad date", `{"token":"t","UserProfile":{"DateCreated":"yesterday"}}`, "UserProfile.DateCreated", []string{"monogoto.profile_created"},
+			func(t *testing.T, s *platform.Session) {
+				if d, _ := s.Profile.Extras["profile_created"].(time.Time); !d.IsZero() {
+					t.Errorf("profile_created = %v", d)
+				}
+			}},
+		{"user ID an object", `{"token":"t","UserId":{"id":"SECRET-ID-VALUE-123"},"CustomerId":"c1"}`, "UserId", []string{"user_id"},
+			func(t *testing.T, s *platform.Session) {
+				if s.Profile.UserID != "" || s.Headers["apikey"] != "c1" {
+					t.Errorf("UserID %q, headers %v", s.Profile.UserID, s.Headers)
+				}
+			}},
+		{"two-factor flag a string", `{"token":"t","AccountSettings":{"TwoFactorAuthentication":"yes"}}`,
+			"AccountSettings.TwoFactorAuthentication", []string{"monogoto.two_factor_authentication"},
+			func(t *testing.T, s *platform.Session) {
+				if _, ok := s.Profile.Extras["two_factor_authentication"]; ok {
+					t.Errorf("two_factor_authentication = %v", s.Profile.Extras["two_factor_authentication"])
+				}
+			}},
+		{"things groups a string", `{"token":"t","ThingsGroupIds":"g1"}`, "ThingsGroupIds", []string{"monogoto.things_group_ids"}, nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := decodeLogin([]byte(tc.body), "application/json", time.Now())
+			if err != nil {
+				t.Fatalf("decodeLogin: %v", err)
+			}
+			if len(s.Warnings) != 1 || s.Warnings[0].Field != tc.field || !reflect.DeepEqual(s.Warnings[0].Null, tc.null) {
+				t.Fatalf("warnings %+v; want one about %s nulling %v", s.Warnings, tc.field, tc.null)
+			}
+			if strings.Contains(fmt.Sprint(s.Warnings), "SECRET-ID-VALUE-123") {
+				t.Errorf("a warning holds the value: %+v", s.Warnings)
+			}
+			if tc.check != nil {
+				tc.check(t, s)
+			}
+		})
+	}
+	// Absent fields are not unreadable: no warning, the same values as
+	// always (two-factor false, no groups).
+	s, err := decodeLogin([]byte(`{"token":"t"}`), "", time.Now())
+	if err != nil || len(s.Warnings) != 0 || s.Profile.Extras["two_factor_authentication"] != false {
+		t.Errorf("%v, warnings %+v, extras %v", err, s, s.Profile.Extras)
+	}
+}
+
 func TestDecodeLoginMalformed(t *testing.T) {
 	cases := []struct {
 		name, body, field string
@@ -167,8 +230,6 @@ func TestDecodeLoginMalformed(t *testing.T) {
 		{"empty token", `{"token":""}`, "token"},
 		{"blank token", `{"token":"  \t "}`, "token"},
 		{"numeric token", `{"token":12345}`, "token"},
-		{"permissions not a map", `{"token":"t","UserProfile":{"Permissions":["API"]}}`, "UserProfile.Permissions"},
-		{"bad date", `{"token":"t","UserProfile":{"DateCreated":"yesterday"}}`, "UserProfile.DateCreated"},
 		{"bad customer id", `{"token":"t","CustomerId":{"id":"SECRET-ID-VALUE-123"}}`, "CustomerId"},
 		{"array", `[{"token":"t"}]`, "(top level)"},
 	}

@@ -242,6 +242,24 @@ type Session struct {
 	MQTTPassword string
 
 	Profile Profile
+	// Warnings are about optional fields of the answer that came in a form
+	// that could not be read: they are null in the profile, and the
+	// provider shows each as a warning.
+	Warnings []Warning
+}
+
+// Warning says that an optional field of a platform's answer could not be
+// read and which result attributes are null because of it. Every part is a
+// constant of the platform package (never text the platform sent), so a
+// warning holds no secret.
+type Warning struct {
+	// Field is the field as the platform names it: "userId".
+	Field string
+	// Want is what it should have been: "a number".
+	Want string
+	// Null lists the result attributes left null: "user_id",
+	// "bienport.roles".
+	Null []string
 }
 
 // AuthorizationHeader is the token type, a space and the token: the value

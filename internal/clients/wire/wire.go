@@ -280,3 +280,45 @@ func AccessToken(token *string, tokenType string) (string, string, error) {
 		return t, tt, nil
 	}
 }
+
+// Lenient decodes an optional field whose value may come in a form the
+// decoder cannot read: instead of failing the whole answer, it records that
+// the value was there but unreadable (Bad), so that the field is left null
+// and the platform package can warn about it. The token and what goes into
+// headers are never Lenient.
+type Lenient[T any] struct {
+	Value T
+	// Set: present, not null, and read.
+	Set bool
+	// Bad: present and not null, but not readable as T.
+	Bad bool
+}
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (l *Lenient[T]) UnmarshalJSON(b []byte) error {
+	*l = Lenient[T]{}
+	if bytes.Equal(bytes.TrimSpace(b), []byte("null")) {
+		return nil
+	}
+	var v T
+	// An unreadable value is not an error of the answer: it is recorded
+	// (Bad) and the field stays null.
+	l.Bad = json.Unmarshal(b, &v) != nil
+	if !l.Bad {
+		l.Value, l.Set = v, true
+	}
+	return nil
+}
+
+// Warnings collects the warnings of one answer.
+type Warnings []platform.Warning
+
+// Check adds a warning when f was unreadable: field is the answer's field
+// as the platform names it, want what it should have been ("a number"),
+// null the result attributes left null. All three are the caller's
+// constants, never text from the answer.
+func (w *Warnings) Check(bad bool, field, want string, null ...string) {
+	if bad {
+		*w = append(*w, platform.Warning{Field: field, Want: want, Null: null})
+	}
+}

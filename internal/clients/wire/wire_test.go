@@ -285,3 +285,25 @@ func TestTokenAndAccessToken(t *testing.T) {
 		t.Errorf("AccessToken(nil) = %v", err)
 	}
 }
+
+func TestLenient(t *testing.T) {
+	var v struct {
+		N wire.Lenient[wire.FlexInt] `json:"n"`
+		S wire.Lenient[string]       `json:"s"`
+		L wire.Lenient[[]string]     `json:"l"`
+		M wire.Lenient[bool]         `json:"m"`
+		A wire.Lenient[string]       `json:"absent"`
+	}
+	if err := wire.DecodeJSON([]byte(`{"n":"abc","s":"ok","l":"x","m":null}`), "", &v); err != nil {
+		t.Fatal(err)
+	}
+	if !v.N.Bad || v.N.Set || v.S.Value != "ok" || !v.S.Set || v.S.Bad || !v.L.Bad || v.M.Set || v.M.Bad || v.A.Set || v.A.Bad {
+		t.Errorf("%+v", v)
+	}
+	var w wire.Warnings
+	w.Check(false, "s", "a string", "x")
+	w.Check(true, "n", "a number", "user_id")
+	if len(w) != 1 || w[0].Field != "n" || w[0].Null[0] != "user_id" {
+		t.Errorf("%+v", w)
+	}
+}
