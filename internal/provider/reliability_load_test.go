@@ -243,7 +243,7 @@ func TestAccReliabilityLoad_RefusedLoginOncePerProcess(t *testing.T) {
 			env[envName(p, "password")] = wrong
 			env["TF_LOG"] = "DEBUG"
 			cli := newTFCLI(t, plugin, refusedConfig(p, n), env)
-			want := errorPattern(p, "login", seedUsers[p], `invalid credentials: the platform refused the user name and password \(HTTP 40[134]\)`,
+			want := errorPattern(p, "login", seedUsers[p], `invalid credentials: the platform refused the user name and password \(HTTP 40[134][;)]`,
 				"Check the user name and password for this platform")
 			for _, args := range [][]string{
 				{"plan", "-input=false", "-parallelism=1"},

@@ -433,7 +433,7 @@ func (m *bienportServer) logout(w http.ResponseWriter, r *http.Request) {
 		bienportError(w, r, http.StatusForbidden, "ForbiddenException", "Access denied")
 		return
 	}
-	if t, valid := m.s.tokens.valid(jwtToken, Bienport, kindAccess); !valid || t.subject != a.ScreenName {
+	if t, valid := m.s.tokens.valid(jwtToken, Bienport); !valid || t.subject != a.ScreenName {
 		bienportError(w, r, http.StatusBadRequest, "BadRequestException", "Invalid jwtToken")
 		return
 	}

@@ -484,7 +484,7 @@ func (m *coioteServer) revoke(w http.ResponseWriter, r *http.Request, realm stri
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "unsupported_token_type", "error_description": "Unsupported token type"})
 		return
 	}
-	if info, valid := m.s.tokens.valid(token, Coiote, kindAccess); valid && info.service && info.subject == c.ClientID {
+	if info, valid := m.s.tokens.valid(token, Coiote); valid && info.service && info.subject == c.ClientID {
 		m.s.tokens.revokeToken(token)
 	}
 	w.WriteHeader(http.StatusOK)

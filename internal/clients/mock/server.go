@@ -498,5 +498,5 @@ func (s *Server) authorized(r *http.Request, p platform.Name) (tokenInfo, bool) 
 	if !ok {
 		return tokenInfo{}, false
 	}
-	return s.tokens.valid(tok, p, kindAccess)
+	return s.tokens.valid(tok, p)
 }

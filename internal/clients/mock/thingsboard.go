@@ -408,7 +408,7 @@ func (m *thingsboardServer) auth(w http.ResponseWriter, r *http.Request) (*Thing
 	switch {
 	case cred == "":
 	case strings.EqualFold(scheme, "Bearer"):
-		info, ok := m.s.tokens.valid(cred, Thingsboard, kindAccess)
+		info, ok := m.s.tokens.valid(cred, Thingsboard)
 		if a := m.accounts[info.subject]; ok && a != nil {
 			return a, true
 		}

@@ -174,13 +174,13 @@ func (ts *tokenStore) pruneLocked(now time.Time) {
 	ts.pruneAt = max(4096, 2*len(ts.tokens))
 }
 
-// valid returns the token's information when the server issued it for
-// platform p with the given kind and it has not expired.
-func (ts *tokenStore) valid(token string, p platform.Name, kind tokenKind) (tokenInfo, bool) {
+// valid returns the access token's information when the server issued it
+// for platform p and it has not expired.
+func (ts *tokenStore) valid(token string, p platform.Name) (tokenInfo, bool) {
 	ts.mu.Lock()
 	defer ts.mu.Unlock()
 	info, ok := ts.tokens[token]
-	if !ok || info.platform != p || info.kind != kind || !ts.now().Before(info.expires) {
+	if !ok || info.platform != p || info.kind != kindAccess || !ts.now().Before(info.expires) {
 		return tokenInfo{}, false
 	}
 	return info, true
