@@ -198,6 +198,29 @@ func FuzzDecode[T any](f *testing.F, fixtures, seeds []string, decode func(body 
 	})
 }
 
+// WantExtras fails the test unless extras, a decoded profile's extras,
+// hold every profile field info declares, or the field is null with one of
+// warnings saying so (nothing is dropped silently), and nothing else. It
+// returns the result attributes the warnings leave null.
+func WantExtras(tb testing.TB, info platform.Info, extras map[string]any, warnings []platform.Warning) map[string]bool {
+	tb.Helper()
+	nulled := map[string]bool{}
+	for _, w := range warnings {
+		for _, a := range w.Null {
+			nulled[a] = true
+		}
+	}
+	for _, f := range info.ProfileFields {
+		if _, ok := extras[f.Name]; !ok && !nulled[string(info.Name)+"."+f.Name] {
+			tb.Fatalf("extra %q missing without a warning: %v / %+v", f.Name, extras, warnings)
+		}
+	}
+	if len(extras) > len(info.ProfileFields) {
+		tb.Fatalf("extras %v", extras)
+	}
+	return nulled
+}
+
 // WantError fails the test unless err is a *platform.Error of kind with
 // that status and number of attempts, and returns it.
 func WantError(tb testing.TB, err error, kind platform.Kind, status, attempts int) *platform.Error {
