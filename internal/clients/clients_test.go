@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
@@ -703,12 +702,7 @@ func TestCredentialSendBudget(t *testing.T) {
 		}
 	})
 	t.Run("nothing sent does not count", func(t *testing.T) {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		addr := l.Addr().String()
-		_ = l.Close()
+		addr := clienttest.RefusedAddr(t)
 		var attempts atomic.Int64
 		m, err := clients.New(clients.Settings{Timeout: time.Second, MaxRetries: 1, RetryMaxWait: 10 * time.Millisecond,
 			Log: func(context.Context, clients.LogEntry) { attempts.Add(1) }})

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -135,6 +136,19 @@ func Serve(tb testing.TB, status int, body string, header http.Header) (*Recorde
 	srv := httptest.NewServer(rec)
 	tb.Cleanup(srv.Close)
 	return rec, srv
+}
+
+// RefusedAddr is the address of a local port that nothing listens on:
+// a connection to it is refused before anything is written.
+func RefusedAddr(tb testing.TB) string {
+	tb.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	addr := l.Addr().String()
+	_ = l.Close()
+	return addr
 }
 
 // AsError fails the test unless err is a *platform.Error, and returns it.
