@@ -66,13 +66,46 @@ func ReadFixture(tb testing.TB, name string) []byte {
 	return b
 }
 
-// Received is one request a Recorder received.
+// Received is one request a fake endpoint received.
 type Received struct {
 	// Line is the method and path, such as "POST /Auth".
 	Line        string
 	ContentType string
+	Header      http.Header
 	// JSON is the body decoded as a JSON object (nil when it is not one).
 	JSON map[string]any
+}
+
+// RequestLog records the requests a fake endpoint receives. It is safe
+// for concurrent use.
+type RequestLog struct {
+	mu       sync.Mutex
+	received []Received
+}
+
+// Record reads req's body and records the request.
+func (l *RequestLog) Record(req *http.Request) {
+	b, _ := io.ReadAll(req.Body)
+	var m map[string]any
+	_ = json.Unmarshal(b, &m)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.received = append(l.received, Received{Line: req.Method + " " + req.URL.Path, ContentType: req.Header.Get("Content-Type"),
+		Header: req.Header.Clone(), JSON: m})
+}
+
+// Requests returns what the log has recorded so far.
+func (l *RequestLog) Requests() []Received {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]Received(nil), l.received...)
+}
+
+// Count is the number of requests recorded.
+func (l *RequestLog) Count() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.received)
 }
 
 // Recorder is a fake platform endpoint: it answers every request with the
@@ -82,36 +115,16 @@ type Recorder struct {
 	Body   string
 	Header http.Header
 
-	mu       sync.Mutex
-	received []Received
+	RequestLog
 }
 
 func (r *Recorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
-	b, _ := io.ReadAll(req.Body)
-	var m map[string]any
-	_ = json.Unmarshal(b, &m)
-	r.mu.Lock()
-	r.received = append(r.received, Received{Line: req.Method + " " + req.URL.Path, ContentType: req.Header.Get("Content-Type"), JSON: m})
-	r.mu.Unlock()
+	r.Record(req)
 	for k, v := range r.Header {
 		w.Header()[k] = v
 	}
 	w.WriteHeader(r.Status)
 	_, _ = io.WriteString(w, r.Body)
-}
-
-// Requests returns what the recorder has received so far.
-func (r *Recorder) Requests() []Received {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]Received(nil), r.received...)
-}
-
-// Count is the number of requests received.
-func (r *Recorder) Count() int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return len(r.received)
 }
 
 // WantJSONPost fails the test unless the recorder has received exactly one
