@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
@@ -472,6 +471,33 @@ func refusingServer(t *testing.T, status int) (*atomic.Int64, string) {
 	return &n, srv.URL
 }
 
+// callSessions calls m.Session with cr from concurrent callers at once,
+// then sequential more times one after another, and returns every call's
+// error in that order.
+func callSessions(t *testing.T, m *clients.Manager, cr platform.Credentials, concurrent, sequential int) []error {
+	errs := make([]error, concurrent+sequential)
+	var wg sync.WaitGroup
+	for i := range concurrent {
+		wg.Go(func() { _, errs[i] = m.Session(t.Context(), cr) })
+	}
+	wg.Wait()
+	for i := concurrent; i < len(errs); i++ {
+		_, errs[i] = m.Session(t.Context(), cr)
+	}
+	return errs
+}
+
+// sameError fails the test unless every one of errs is of kind k and says
+// what the first one says: a failure the Manager gives every caller.
+func sameError(t *testing.T, errs []error, k platform.Kind) {
+	t.Helper()
+	for i, err := range errs {
+		if !platform.IsKind(err, k) || err.Error() != errs[0].Error() {
+			t.Fatalf("call %d: %v; want %v, the first call's %v", i, err, k, errs[0])
+		}
+	}
+}
+
 // TestRefusedLoginSentOnce: whatever the number of callers, concurrent or
 // one after another, a login the platform refused is sent once per
 // credential set, and every caller gets the same error.
@@ -482,24 +508,11 @@ func TestRefusedLoginSentOnce(t *testing.T) {
 			n, base := refusingServer(t, http.StatusUnauthorized)
 			m := newManager(t)
 			cr := platform.Credentials{Platform: info.Name, BaseURL: base, Username: "someone", Password: testPassword}
-			const callers = 25
-			errs := make([]error, 2*callers)
-			var wg sync.WaitGroup
-			for i := range callers {
-				wg.Go(func() { _, errs[i] = m.Session(t.Context(), cr) })
-			}
-			wg.Wait()
-			for i := callers; i < 2*callers; i++ {
-				_, errs[i] = m.Session(t.Context(), cr)
-			}
+			errs := callSessions(t, m, cr, 25, 25)
 			if n.Load() != 1 {
-				t.Errorf("%d login requests for %d callers, want exactly 1", n.Load(), 2*callers)
+				t.Errorf("%d login requests for %d callers, want exactly 1", n.Load(), len(errs))
 			}
-			for i, err := range errs {
-				if !platform.IsKind(err, platform.KindBadCredentials) || err.Error() != errs[0].Error() {
-					t.Fatalf("caller %d: %v; want the first caller's %v", i, err, errs[0])
-				}
-			}
+			sameError(t, errs, platform.KindBadCredentials)
 			if !strings.Contains(errs[0].Error(), info.Title) || !strings.Contains(errs[0].Error(), `"someone"`) {
 				t.Errorf("message %q does not name the platform and the user", errs[0])
 			}
@@ -571,18 +584,7 @@ func TestPassingFailuresNotRemembered(t *testing.T) {
 			t.Fatal(err)
 		}
 		cr := platform.Credentials{Platform: "monogoto", BaseURL: srv.URL, Username: "u", Password: testPassword}
-		var first error
-		for i := 1; i <= 2; i++ {
-			_, err := m.Session(t.Context(), cr)
-			if !platform.IsKind(err, platform.KindTimeout) {
-				t.Fatalf("call %d: %v", i, err)
-			}
-			if first == nil {
-				first = err
-			} else if err.Error() != first.Error() {
-				t.Errorf("call %d: %v, want the first call's %v", i, err, first)
-			}
-		}
+		sameError(t, callSessions(t, m, cr, 0, 2), platform.KindTimeout)
 		if n.Load() != 1 {
 			t.Errorf("%d requests for 2 calls; a login that timed out after it was sent must not be sent again", n.Load())
 		}
@@ -613,24 +615,11 @@ func TestSlowRefusalSentOnce(t *testing.T) {
 				t.Fatal(err)
 			}
 			cr := platform.Credentials{Platform: info.Name, BaseURL: srv.URL, Username: "someone", Password: testPassword}
-			const callers = 20
-			errs := make([]error, 2*callers)
-			var wg sync.WaitGroup
-			for i := range callers {
-				wg.Go(func() { _, errs[i] = m.Session(t.Context(), cr) })
-			}
-			wg.Wait()
-			for i := callers; i < 2*callers; i++ {
-				_, errs[i] = m.Session(t.Context(), cr)
-			}
+			errs := callSessions(t, m, cr, 20, 20)
 			if n.Load() != 1 {
 				t.Errorf("the platform received the password %d times, want exactly 1", n.Load())
 			}
-			for i, err := range errs {
-				if !platform.IsKind(err, platform.KindTimeout) || err.Error() != errs[0].Error() {
-					t.Fatalf("caller %d: %v; want the first caller's %v", i, err, errs[0])
-				}
-			}
+			sameError(t, errs, platform.KindTimeout)
 			e, _ := platform.AsError(errs[0])
 			if e.Attempts != 1 || !strings.Contains(e.Detail, "not sent again") ||
 				!strings.Contains(e.Hint(), "does not send the same credentials again") || !strings.Contains(e.Hint(), "request_timeout") {
@@ -656,18 +645,7 @@ func TestCredentialSendBudget(t *testing.T) {
 					t.Fatal(err)
 				}
 				cr := platform.Credentials{Platform: info.Name, BaseURL: base, Username: "someone", Password: testPassword}
-				var first error
-				for i := range 10 {
-					_, err := m.Session(t.Context(), cr)
-					if !platform.IsKind(err, platform.KindRateLimited) {
-						t.Fatalf("call %d: %v", i, err)
-					}
-					if first == nil {
-						first = err
-					} else if err.Error() != first.Error() {
-						t.Errorf("call %d: %v, want %v", i, err, first)
-					}
-				}
+				sameError(t, callSessions(t, m, cr, 0, 10), platform.KindRateLimited)
 				if n.Load() != 3 {
 					t.Errorf("%d sends for 10 calls, want max_retries + 1 = 3 in total", n.Load())
 				}
@@ -703,12 +681,7 @@ func TestCredentialSendBudget(t *testing.T) {
 		}
 	})
 	t.Run("nothing sent does not count", func(t *testing.T) {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		addr := l.Addr().String()
-		_ = l.Close()
+		addr := clienttest.RefusedAddr(t)
 		var attempts atomic.Int64
 		m, err := clients.New(clients.Settings{Timeout: time.Second, MaxRetries: 1, RetryMaxWait: 10 * time.Millisecond,
 			Log: func(context.Context, clients.LogEntry) { attempts.Add(1) }})

@@ -8,13 +8,12 @@ import (
 	"time"
 
 	"github.com/iotauth/terraform-provider-iotauth/internal/clients/clienttest"
+	"github.com/iotauth/terraform-provider-iotauth/internal/clients/platform"
 )
 
 func FuzzDecodeLogin(f *testing.F) {
-	f.Add(clienttest.ReadFixture(f, "seed003_login.json"))
-	f.Add(clienttest.ReadFixture(f, "login_string_org_ids.json"))
-	f.Add(clienttest.ReadFixture(f, "seed003_error_401.json"))
-	for _, s := range []string{
+	now := time.Date(2025, 8, 25, 16, 53, 37, 0, time.UTC)
+	clienttest.FuzzDecode(f, []string{"seed003_login.json", "login_string_org_ids.json", "seed003_error_401.json"}, []string{
 		``, `{}`, `null`, `[]`, `{"token":null}`, `{"token":""}`, `{"token":"Bearer "}`, `{"token":"Bearer  x"}`,
 		`{"token":"bearer x"}`, `{"token":"Bearer"}`, `{"token":"t","userId":1e400}`,
 		`{"token":"t","organizations":[{"id":1e2},{"id":"x"},{"id":null}],"organizationIds":[null,"1",1]}`,
@@ -22,39 +21,14 @@ func FuzzDecodeLogin(f *testing.F) {
 		`{"token":"t","roles":[{"roleId":"1","type":"2","typePK":3.0}],"resources":[{"resourceId":"9223372036854775808"}]}`,
 		`{"token":"t","userId":"abc","screenName":7,"localeId":[],"roles":"admin","organizations":[{"name":1,"id":2}]}`,
 		`<html></html>`,
-	} {
-		f.Add([]byte(s))
-	}
-	now := time.Date(2025, 8, 25, 16, 53, 37, 0, time.UTC)
-	decode := func(b []byte) error { _, err := decodeLogin(b, "application/json", now); return err }
-	f.Fuzz(func(t *testing.T, body []byte) {
-		s, err := decodeLogin(body, "application/json", now)
-		if err != nil {
-			clienttest.DecodeFailed(t, body, decode, s != nil, err)
-			return
-		}
+	}, func(b []byte) (*platform.Session, error) { return decodeLogin(b, "application/json", now) }, func(t *testing.T, body []byte, s *platform.Session) {
 		if s.Token == "" || s.Token != strings.TrimSpace(s.Token) || strings.HasPrefix(s.Token, "Bearer ") {
 			t.Fatalf("token %q", s.Token)
 		}
 		if s.Platform != "bienport" || s.TokenType != "Bearer" || s.Profile.Permissions == nil {
 			t.Fatalf("session %+v", s.Profile)
 		}
-		// Every profile extra is there, or null with a warning that says
-		// so: nothing is dropped silently.
-		nulled := map[string]bool{}
-		for _, w := range s.Warnings {
-			for _, a := range w.Null {
-				nulled[a] = true
-			}
-		}
-		for _, f := range info.ProfileFields {
-			if _, ok := s.Profile.Extras[f.Name]; !ok && !nulled["bienport."+f.Name] {
-				t.Fatalf("extra %q missing without a warning: %+v", f.Name, s.Warnings)
-			}
-		}
-		if len(s.Profile.Extras) > len(info.ProfileFields) {
-			t.Fatalf("extras %v", s.Profile.Extras)
-		}
+		clienttest.WantExtras(t, info, s.Profile.Extras, s.Warnings)
 		// The organization header is the primary organization
 		// (clients.Manager checks that header values are safe to send).
 		if s.Headers["OrganizationId"] != s.Profile.OrganizationID || s.Headers["Authorization"] != s.AuthorizationHeader() {

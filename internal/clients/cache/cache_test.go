@@ -474,24 +474,32 @@ func TestKeyDiffersForEachField(t *testing.T) {
 		t.Error("Key is not deterministic")
 	}
 
-	// Moving bytes between adjacent fields never collides.
-	a, b := base, base
-	a.Username, a.Password = "ab", "c"
-	b.Username, b.Password = "a", "bc"
-	if Key(a) == Key(b) {
-		t.Error("length prefixes missing: (ab, c) and (a, bc) collide")
-	}
-	c1, c2 := base, base
-	c1.ClientID, c1.ClientSecret = "x", ""
-	c2.ClientID, c2.ClientSecret = "", "x"
-	if Key(c1) == Key(c2) {
-		t.Error("client ID and secret collide")
-	}
-	k1, k2 := base, base
-	k1.ClientSecret, k1.APIKey = "x", ""
-	k2.ClientSecret, k2.APIKey = "", "x"
-	if Key(k1) == Key(k2) {
-		t.Error("client secret and API key collide")
+	// Moving bytes between adjacent fields never collides: each field is
+	// length-prefixed, and so are the options' names and values.
+	for collision, pair := range map[string][2]func(*platform.Credentials){
+		"length prefixes missing: (ab, c) and (a, bc) collide": {
+			func(c *platform.Credentials) { c.Username, c.Password = "ab", "c" },
+			func(c *platform.Credentials) { c.Username, c.Password = "a", "bc" },
+		},
+		"client ID and secret collide": {
+			func(c *platform.Credentials) { c.ClientID, c.ClientSecret = "x", "" },
+			func(c *platform.Credentials) { c.ClientID, c.ClientSecret = "", "x" },
+		},
+		"client secret and API key collide": {
+			func(c *platform.Credentials) { c.ClientSecret, c.APIKey = "x", "" },
+			func(c *platform.Credentials) { c.ClientSecret, c.APIKey = "", "x" },
+		},
+		"options (ab=c) and (a=bc) collide": {
+			func(c *platform.Credentials) { c.Options = map[string]string{"ab": "c"} },
+			func(c *platform.Credentials) { c.Options = map[string]string{"a": "bc"} },
+		},
+	} {
+		a, b := base, base
+		pair[0](&a)
+		pair[1](&b)
+		if Key(a) == Key(b) {
+			t.Error(collision)
+		}
 	}
 	if k := Key(platform.Credentials{Platform: "thingsboard", APIKey: "key-abcdef"}); strings.Contains(k, "key-abcdef") {
 		t.Error("the API key shows in the key")
@@ -512,13 +520,6 @@ func TestKeyDiffersForEachField(t *testing.T) {
 		if Key(o1) != Key(o2) {
 			t.Fatal("equivalent options give different keys")
 		}
-	}
-	// The options' names and values are length-prefixed too.
-	p1, p2 := base, base
-	p1.Options = map[string]string{"ab": "c"}
-	p2.Options = map[string]string{"a": "bc"}
-	if Key(p1) == Key(p2) {
-		t.Error("options (ab=c) and (a=bc) collide")
 	}
 }
 

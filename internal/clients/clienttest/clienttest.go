@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -65,13 +66,46 @@ func ReadFixture(tb testing.TB, name string) []byte {
 	return b
 }
 
-// Received is one request a Recorder received.
+// Received is one request a fake endpoint received.
 type Received struct {
 	// Line is the method and path, such as "POST /Auth".
 	Line        string
 	ContentType string
+	Header      http.Header
 	// JSON is the body decoded as a JSON object (nil when it is not one).
 	JSON map[string]any
+}
+
+// RequestLog records the requests a fake endpoint receives. It is safe
+// for concurrent use.
+type RequestLog struct {
+	mu       sync.Mutex
+	received []Received
+}
+
+// Record reads req's body and records the request.
+func (l *RequestLog) Record(req *http.Request) {
+	b, _ := io.ReadAll(req.Body)
+	var m map[string]any
+	_ = json.Unmarshal(b, &m)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.received = append(l.received, Received{Line: req.Method + " " + req.URL.Path, ContentType: req.Header.Get("Content-Type"),
+		Header: req.Header.Clone(), JSON: m})
+}
+
+// Requests returns what the log has recorded so far.
+func (l *RequestLog) Requests() []Received {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]Received(nil), l.received...)
+}
+
+// Count is the number of requests recorded.
+func (l *RequestLog) Count() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.received)
 }
 
 // Recorder is a fake platform endpoint: it answers every request with the
@@ -81,36 +115,16 @@ type Recorder struct {
 	Body   string
 	Header http.Header
 
-	mu       sync.Mutex
-	received []Received
+	RequestLog
 }
 
 func (r *Recorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
-	b, _ := io.ReadAll(req.Body)
-	var m map[string]any
-	_ = json.Unmarshal(b, &m)
-	r.mu.Lock()
-	r.received = append(r.received, Received{Line: req.Method + " " + req.URL.Path, ContentType: req.Header.Get("Content-Type"), JSON: m})
-	r.mu.Unlock()
+	r.Record(req)
 	for k, v := range r.Header {
 		w.Header()[k] = v
 	}
 	w.WriteHeader(r.Status)
 	_, _ = io.WriteString(w, r.Body)
-}
-
-// Requests returns what the recorder has received so far.
-func (r *Recorder) Requests() []Received {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]Received(nil), r.received...)
-}
-
-// Count is the number of requests received.
-func (r *Recorder) Count() int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return len(r.received)
 }
 
 // WantJSONPost fails the test unless the recorder has received exactly one
@@ -135,6 +149,19 @@ func Serve(tb testing.TB, status int, body string, header http.Header) (*Recorde
 	srv := httptest.NewServer(rec)
 	tb.Cleanup(srv.Close)
 	return rec, srv
+}
+
+// RefusedAddr is the address of a local port that nothing listens on:
+// a connection to it is refused before anything is written.
+func RefusedAddr(tb testing.TB) string {
+	tb.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	addr := l.Addr().String()
+	_ = l.Close()
+	return addr
 }
 
 // AsError fails the test unless err is a *platform.Error, and returns it.
@@ -196,6 +223,29 @@ func FuzzDecode[T any](f *testing.F, fixtures, seeds []string, decode func(body 
 		}
 		check(t, body, v)
 	})
+}
+
+// WantExtras fails the test unless extras, a decoded profile's extras,
+// hold every profile field info declares, or the field is null with one of
+// warnings saying so (nothing is dropped silently), and nothing else. It
+// returns the result attributes the warnings leave null.
+func WantExtras(tb testing.TB, info platform.Info, extras map[string]any, warnings []platform.Warning) map[string]bool {
+	tb.Helper()
+	nulled := map[string]bool{}
+	for _, w := range warnings {
+		for _, a := range w.Null {
+			nulled[a] = true
+		}
+	}
+	for _, f := range info.ProfileFields {
+		if _, ok := extras[f.Name]; !ok && !nulled[string(info.Name)+"."+f.Name] {
+			tb.Fatalf("extra %q missing without a warning: %v / %+v", f.Name, extras, warnings)
+		}
+	}
+	if len(extras) > len(info.ProfileFields) {
+		tb.Fatalf("extras %v", extras)
+	}
+	return nulled
 }
 
 // WantError fails the test unless err is a *platform.Error of kind with

@@ -9,26 +9,18 @@ import (
 	"time"
 
 	"github.com/iotauth/terraform-provider-iotauth/internal/clients/clienttest"
+	"github.com/iotauth/terraform-provider-iotauth/internal/clients/platform"
 )
 
 func FuzzDecodeToken(f *testing.F) {
-	f.Add(clienttest.ReadFixture(f, "seed002_token.json"))
-	for _, s := range []string{
+	now := time.Date(2025, 11, 23, 16, 53, 37, 0, time.UTC)
+	clienttest.FuzzDecode(f, []string{"seed002_token.json"}, []string{
 		`{"access_token":"your_access_token","token_type":"Bearer","expires_in":"number_of_seconds"}`,
 		`{"access_token":"a","expires_in":300}`, `{"access_token":"a","expires_in":"3e2"}`,
 		`{"access_token":"a","expires_in":"-0"}`, `{"access_token":"a","expires_in":"9223372036854775807"}`,
 		`{"access_token":"a","expires_in":"1\"}`, `{"access_token":"eyJhbGciOiJub25lIn0.eyJleHAiOjE3NjM5MTY4MTd9."}`,
 		`{"access_token":null}`, `{"error":"invalid_grant"}`, ``, `{}`, `[]`, `null`, `<html>`,
-	} {
-		f.Add([]byte(s))
-	}
-	now := time.Date(2025, 11, 23, 16, 53, 37, 0, time.UTC)
-	f.Fuzz(func(t *testing.T, body []byte) {
-		s, err := decodeToken(body, "application/json", now)
-		if err != nil {
-			clienttest.DecodeFailed(t, body, func(b []byte) error { _, err := decodeToken(b, "", now); return err }, s != nil, err)
-			return
-		}
+	}, func(b []byte) (*platform.Session, error) { return decodeToken(b, "application/json", now) }, func(t *testing.T, _ []byte, s *platform.Session) {
 		if s.Token == "" || s.Token != strings.TrimSpace(s.Token) || s.TokenType == "" || s.Platform != "coiote" {
 			t.Fatalf("session token %q type %q platform %q", s.Token, s.TokenType, s.Platform)
 		}
@@ -63,19 +55,8 @@ func FuzzDecodeUser(f *testing.F) {
 		}
 		// Every profile extra (and the permissions) is there, or null with
 		// a warning that says so: nothing is dropped silently.
-		nulled := map[string]bool{}
-		for _, w := range warnings {
-			for _, a := range w.Null {
-				nulled[a] = true
-			}
-		}
-		for _, f := range info.ProfileFields {
-			if _, ok := p.Extras[f.Name]; !ok && !nulled["coiote."+f.Name] {
-				t.Fatalf("extra %q missing without a warning: %+v", f.Name, warnings)
-			}
-		}
-		if p.UserName == "" || p.Extras["login"] != p.UserName || len(p.Extras) > len(info.ProfileFields) ||
-			(p.Permissions == nil && !nulled["permissions"]) {
+		nulled := clienttest.WantExtras(t, info, p.Extras, warnings)
+		if p.UserName == "" || p.Extras["login"] != p.UserName || (p.Permissions == nil && !nulled["permissions"]) {
 			t.Fatalf("profile = %+v", p)
 		}
 		// The user object's password is never kept: it may show only where

@@ -2,13 +2,13 @@ package httpx_test
 
 import (
 	"context"
-	"net"
 	"net/http"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/iotauth/terraform-provider-iotauth/internal/clients/clienttest"
 	"github.com/iotauth/terraform-provider-iotauth/internal/clients/httpx"
 	"github.com/iotauth/terraform-provider-iotauth/internal/clients/platform"
 )
@@ -81,13 +81,8 @@ func TestCredentialRetryPolicy(t *testing.T) {
 		}
 	})
 	t.Run("connection refused before anything was written", func(t *testing.T) {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		addr := l.Addr().String()
-		_ = l.Close()
-		_, err = newClient(t, fastConfig()).Do(t.Context(), login("http://"+addr+"/Auth"))
+		addr := clienttest.RefusedAddr(t)
+		_, err := newClient(t, fastConfig()).Do(t.Context(), login("http://"+addr+"/Auth"))
 		_ = wantErr(t, err, platform.KindUnreachable, 0, 4)
 	})
 	t.Run("TLS handshake failure before anything was written", func(t *testing.T) {
@@ -195,15 +190,10 @@ func TestSendBudget(t *testing.T) {
 		}
 	})
 	t.Run("nothing written", func(t *testing.T) {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		addr := l.Addr().String()
-		_ = l.Close()
+		addr := clienttest.RefusedAddr(t)
 		b := httpx.NewSendBudget(1)
 		c := newClient(t, fastConfig()).WithSendBudget(b)
-		_, err = c.Do(t.Context(), login("http://"+addr))
+		_, err := c.Do(t.Context(), login("http://"+addr))
 		_ = wantErr(t, err, platform.KindUnreachable, 0, 4)
 		if b.Spent() {
 			t.Error("connections that could not be opened spent the budget")

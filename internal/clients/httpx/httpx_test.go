@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
@@ -578,15 +577,10 @@ func TestConnectionClosedMidBodyReported(t *testing.T) {
 }
 
 func TestConnectionRefused(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	_ = l.Close()
+	addr := clienttest.RefusedAddr(t)
 	cfg := fastConfig()
 	cfg.MaxRetries = 2
-	_, err = newClient(t, cfg).Do(t.Context(), post("http://"+addr+"/Auth?apikey="+secretQuery))
+	_, err := newClient(t, cfg).Do(t.Context(), post("http://"+addr+"/Auth?apikey="+secretQuery))
 	e := wantErr(t, err, platform.KindUnreachable, 0, 3)
 	if e.Detail != "the connection was refused or could not be opened" {
 		t.Errorf("Detail = %q", e.Detail)
@@ -772,27 +766,12 @@ func TestPlainHTTPAgainstTLS(t *testing.T) {
 		}
 	})
 	t.Run("TLS alert", func(t *testing.T) {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = l.Close() })
-		go func() {
-			for {
-				conn, err := l.Accept()
-				if err != nil {
-					return
-				}
-				// A TLS server answers once the plain request has arrived;
-				// answering before it would make the failure one that
-				// happened before anything was written, which is retried.
-				_, _ = conn.Read(make([]byte, 4096))
-				// A TLS alert record (protocol version, then "close").
-				_, _ = conn.Write([]byte{0x15, 0x03, 0x01, 0x00, 0x02, 0x02, 0x50})
-				_ = conn.Close()
-			}
-		}()
-		_, err = newClient(t, fastConfig()).Do(t.Context(), login("http://"+l.Addr().String()+"/Auth"))
+		// A TLS alert record (protocol version, then "close"). A TLS
+		// server answers once the plain request has arrived, as rawServer
+		// does; answering before it would make the failure one that
+		// happened before anything was written, which is retried.
+		addr := rawServer(t, "\x15\x03\x01\x00\x02\x02\x50")
+		_, err := newClient(t, fastConfig()).Do(t.Context(), login("http://"+addr+"/Auth"))
 		e := wantErr(t, err, platform.KindTLS, 0, 1)
 		if !strings.Contains(e.Hint(), "use https://") || e.Err != nil {
 			t.Errorf("Hint = %q, Err = %v", e.Hint(), e.Err)
@@ -920,9 +899,7 @@ func TestLogHookTransportFailure(t *testing.T) {
 	cfg := fastConfig()
 	cfg.MaxRetries = 0
 	cfg.Log = func(_ context.Context, e httpx.LogEntry) { got = append(got, e) }
-	l, _ := net.Listen("tcp", "127.0.0.1:0")
-	addr := l.Addr().String()
-	_ = l.Close()
+	addr := clienttest.RefusedAddr(t)
 	_, _ = newClient(t, cfg).Do(t.Context(), &httpx.Request{Method: http.MethodGet, URL: "http://" + addr + "/x?q=" + secretQuery})
 	if len(got) != 1 || got[0].Status != 0 || got[0].Outcome != "retry" || got[0].Error != "platform unreachable" || got[0].Path != "/x" {
 		t.Errorf("entries = %+v", got)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/iotauth/terraform-provider-iotauth/internal/clients/clienttest"
+	"github.com/iotauth/terraform-provider-iotauth/internal/clients/platform"
 )
 
 func FuzzDecodePair(f *testing.F) {
@@ -46,23 +47,11 @@ func FuzzDecodePair(f *testing.F) {
 }
 
 func FuzzDecodeUser(f *testing.F) {
-	for _, name := range []string{"user_tenant_admin.json", "user_customer_user.json", "user_sys_admin.json"} {
-		f.Add(clienttest.ReadFixture(f, name))
-	}
-	for _, s := range []string{
+	clienttest.FuzzDecode(f, []string{"user_tenant_admin.json", "user_customer_user.json", "user_sys_admin.json"}, []string{
 		``, `{}`, `null`, `[]`, `{"id":{"id":"u"}}`, `{"id":{"id":"u"},"customerId":{"id":"13814000-1DD2-11B2-8080-808080808080"}}`,
 		`{"id":{"id":"u"},"createdTime":"1730803200000"}`, `{"id":{"id":"u"},"createdTime":-1}`,
 		`{"id":{"id":"u"},"additionalInfo":{"secret":"additional-info-secret"}}`, `<html></html>`,
-	} {
-		f.Add([]byte(s))
-	}
-	decode := func(b []byte) error { _, err := decodeUser(b, "application/json"); return err }
-	f.Fuzz(func(t *testing.T, body []byte) {
-		p, err := decodeUser(body, "application/json")
-		if err != nil {
-			clienttest.DecodeFailed(t, body, decode, p != nil, err)
-			return
-		}
+	}, func(b []byte) (*platform.Profile, error) { return decodeUser(b, "application/json") }, func(t *testing.T, body []byte, p *platform.Profile) {
 		if p.UserID == "" || len(p.Extras) != len(info.ProfileFields) || p.Permissions == nil {
 			t.Fatalf("profile %+v", p)
 		}

@@ -138,10 +138,7 @@ func (Platform) Login(ctx context.Context, c *httpx.Client, cr platform.Credenti
 	if resp.Status == http.StatusUnauthorized {
 		return nil, refused(resp)
 	}
-	if err := resp.Check(httpx.Expect{Path: loginPath, NotFound: notFoundHint}); err != nil {
-		return nil, err
-	}
-	s, pre, err := decodePair(resp.Body, resp.Header.Get("Content-Type"), time.Now().UTC())
+	s, pre, err := pairAnswer(resp, loginPath)
 	if err != nil {
 		return nil, err
 	}
@@ -181,10 +178,7 @@ func refresh(ctx context.Context, c *httpx.Client, base string, prev *platform.S
 		// Expired, outdated (a logout) or unknown: log in again.
 		return nil, resp.Error(platform.KindTokenRejected, fmt.Sprintf("the platform refused the refresh token (HTTP %d)", resp.Status))
 	}
-	if err := resp.Check(httpx.Expect{Path: refreshPath, NotFound: notFoundHint}); err != nil {
-		return nil, err
-	}
-	s, pre, err := decodePair(resp.Body, resp.Header.Get("Content-Type"), time.Now().UTC())
+	s, pre, err := pairAnswer(resp, refreshPath)
 	if err != nil {
 		return nil, err
 	}
@@ -283,6 +277,15 @@ func refused(resp *httpx.Response) *platform.Error {
 		}
 	}
 	return resp.Error(platform.KindBadCredentials, fmt.Sprintf("the platform refused the user name and password (HTTP %d)", resp.Status))
+}
+
+// pairAnswer checks the answer of a login or a refresh (path is its
+// endpoint) and decodes its token pair, as decodePair does.
+func pairAnswer(resp *httpx.Response, path string) (s *platform.Session, pre bool, err error) {
+	if err := resp.Check(httpx.Expect{Path: path, NotFound: notFoundHint}); err != nil {
+		return nil, false, err
+	}
+	return decodePair(resp.Body, resp.Header.Get("Content-Type"), time.Now().UTC())
 }
 
 // pairResponse is the answer of a login or a refresh (ThingsBoard's JwtPair).

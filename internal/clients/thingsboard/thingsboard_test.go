@@ -9,7 +9,6 @@ import (
 	"net/http/httptest"
 	"reflect"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -196,11 +195,8 @@ func TestDecodeUserMalformed(t *testing.T) {
 // fake is a ThingsBoard installation for the tests: fixed answers per
 // endpoint, and a record of every request with its headers and body.
 type fake struct {
-	t       *testing.T
 	answers map[string]answer
-
-	mu       sync.Mutex
-	received []received
+	clienttest.RequestLog
 }
 
 type answer struct {
@@ -208,21 +204,9 @@ type answer struct {
 	body   string
 }
 
-type received struct {
-	line   string
-	header http.Header
-	json   map[string]any
-}
-
 func (f *fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	b, _ := io.ReadAll(r.Body)
-	var m map[string]any
-	_ = json.Unmarshal(b, &m)
-	line := r.Method + " " + r.URL.Path
-	f.mu.Lock()
-	f.received = append(f.received, received{line: line, header: r.Header.Clone(), json: m})
-	f.mu.Unlock()
-	a, ok := f.answers[line]
+	f.Record(r)
+	a, ok := f.answers[r.Method+" "+r.URL.Path]
 	if !ok {
 		a = answer{http.StatusNotFound, `{"status":404,"message":"Not Found","errorCode":32}`}
 	}
@@ -231,16 +215,10 @@ func (f *fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_, _ = io.WriteString(w, a.body)
 }
 
-func (f *fake) requests() []received {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return append([]received(nil), f.received...)
-}
-
 func (f *fake) lines() []string {
 	var out []string
-	for _, r := range f.requests() {
-		out = append(out, r.line)
+	for _, r := range f.Requests() {
+		out = append(out, r.Line)
 	}
 	return out
 }
@@ -249,7 +227,7 @@ func (f *fake) lines() []string {
 // with the fixtures unless answers say otherwise.
 func serve(t *testing.T, answers map[string]answer) (*fake, string) {
 	t.Helper()
-	f := &fake{t: t, answers: map[string]answer{
+	f := &fake{answers: map[string]answer{
 		"POST /api/auth/login": {200, string(clienttest.ReadFixture(t, "login.json"))},
 		"POST /api/auth/token": {200, string(clienttest.ReadFixture(t, "login.json"))},
 		"GET /api/auth/user":   {200, string(clienttest.ReadFixture(t, "user_tenant_admin.json"))},
@@ -276,17 +254,17 @@ func TestLoginRequests(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Login: %v", err)
 	}
-	got := f.requests()
+	got := f.Requests()
 	if lines := f.lines(); !reflect.DeepEqual(lines, []string{"POST /api/auth/login", "GET /api/auth/user"}) {
 		t.Fatalf("requests %v", lines)
 	}
-	if ct := got[0].header.Get("Content-Type"); ct != "application/json" {
+	if ct := got[0].Header.Get("Content-Type"); ct != "application/json" {
 		t.Errorf("login content type %q", ct)
 	}
-	if want := map[string]any{"username": testUser, "password": testPassword}; !reflect.DeepEqual(got[0].json, want) {
-		t.Errorf("login body %v, want exactly username and password", got[0].json)
+	if want := map[string]any{"username": testUser, "password": testPassword}; !reflect.DeepEqual(got[0].JSON, want) {
+		t.Errorf("login body %v, want exactly username and password", got[0].JSON)
 	}
-	if h := got[1].header; h.Get("X-Authorization") != "Bearer "+fixtureAccess || h.Get("Authorization") != "" {
+	if h := got[1].Header; h.Get("X-Authorization") != "Bearer "+fixtureAccess || h.Get("Authorization") != "" {
 		t.Errorf("user request headers: X-Authorization %q, Authorization %q", h.Get("X-Authorization"), h.Get("Authorization"))
 	}
 	if s.BaseURL != base || s.Username != testUser || s.Token != fixtureAccess || s.RefreshToken != fixtureRefresh ||
@@ -407,12 +385,12 @@ func TestRefresh(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Refresh: %v", err)
 	}
-	got := f.requests()
-	if len(got) != 3 || got[2].line != "POST /api/auth/token" {
+	got := f.Requests()
+	if len(got) != 3 || got[2].Line != "POST /api/auth/token" {
 		t.Fatalf("requests %v: one refresh, no login, no profile read", f.lines())
 	}
-	if want := map[string]any{"refreshToken": "previous-refresh-token"}; !reflect.DeepEqual(got[2].json, want) {
-		t.Errorf("refresh body %v", got[2].json)
+	if want := map[string]any{"refreshToken": "previous-refresh-token"}; !reflect.DeepEqual(got[2].JSON, want) {
+		t.Errorf("refresh body %v", got[2].JSON)
 	}
 	if s.Token != fixtureAccess || s.RefreshToken != fixtureRefresh || s.Username != testUser || s.BaseURL != base ||
 		!reflect.DeepEqual(s.Profile, prev.Profile) || s.Headers["X-Authorization"] != "Bearer "+fixtureAccess {
@@ -423,8 +401,8 @@ func TestRefresh(t *testing.T) {
 		f, base := serve(t, map[string]answer{"POST /api/auth/token": {status, `{"status":401,"message":"Token has expired","errorCode":11}`}})
 		_, err := Platform{}.Refresh(t.Context(), c, creds(base), prev)
 		e := clienttest.WantError(t, err, platform.KindTokenRejected, status, 1)
-		if e.Op != "token refresh" || len(f.requests()) != 1 {
-			t.Errorf("HTTP %d: op %q, %d requests", status, e.Op, len(f.requests()))
+		if e.Op != "token refresh" || len(f.Requests()) != 1 {
+			t.Errorf("HTTP %d: op %q, %d requests", status, e.Op, len(f.Requests()))
 		}
 		clienttest.NoSecret(t, err, "previous-refresh-token", testPassword)
 	}
@@ -437,11 +415,11 @@ func TestAPIKey(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Login: %v", err)
 	}
-	got := f.requests()
+	got := f.Requests()
 	if lines := f.lines(); !reflect.DeepEqual(lines, []string{"GET /api/auth/user"}) {
 		t.Fatalf("requests %v: no login with an API key", lines)
 	}
-	if h := got[0].header; h.Get("X-Authorization") != "ApiKey "+testAPIKey || h.Get("Authorization") != "" {
+	if h := got[0].Header; h.Get("X-Authorization") != "ApiKey "+testAPIKey || h.Get("Authorization") != "" {
 		t.Errorf("headers %v", h)
 	}
 	if s.Token != testAPIKey || s.TokenType != "ApiKey" || s.AuthorizationHeader() != "ApiKey "+testAPIKey ||

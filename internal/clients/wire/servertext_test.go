@@ -7,8 +7,19 @@ import (
 	"github.com/iotauth/terraform-provider-iotauth/internal/clients/wire"
 )
 
+// checkText checks f, which decides how a server's text may be shown,
+// against cases: each input and what f must make of it.
+func checkText(t *testing.T, name string, f func(string) string, cases map[string]string) {
+	t.Helper()
+	for in, want := range cases {
+		if got := f(in); got != want {
+			t.Errorf("%s(%q) = %q, want %q", name, in, got, want)
+		}
+	}
+}
+
 func TestRequestID(t *testing.T) {
-	for in, want := range map[string]string{
+	checkText(t, "RequestID", wire.RequestID, map[string]string{
 		"":                           "",
 		"req-9f8e7d":                 "request ID req-9f8e7d",
 		"A.b_C-1":                    "request ID A.b_C-1",
@@ -21,17 +32,13 @@ func TestRequestID(t *testing.T) {
 		"MARKER\u00a0pw-Q7z9abc":     wire.RequestIDNotShown,
 		"pw-Q7z9abc!":                wire.RequestIDNotShown,
 		"pw-Q7z9abc" + "\x00" + "xx": wire.RequestIDNotShown,
-	} {
-		if got := wire.RequestID(in); got != want {
-			t.Errorf("RequestID(%q) = %q, want %q", in, got, want)
-		}
-	}
+	})
 }
 
 // TestMediaType: a media type is shown as sent (never lower-cased) when it
 // is a plain type/subtype, and not at all otherwise.
 func TestMediaType(t *testing.T) {
-	for in, want := range map[string]string{
+	checkText(t, "MediaType", wire.MediaType, map[string]string{
 		"text/html":                       "text/html",
 		"text/html; charset=utf-8":        "text/html",
 		"  application/json ; q=1":        "application/json",
@@ -47,11 +54,7 @@ func TestMediaType(t *testing.T) {
 		"text/html\r\nX: y":               "",
 		"MARKER Pw-Q7z9abc":               "",
 		"text/(Pw-Q7z9abc)":               "",
-	} {
-		if got := wire.MediaType(in); got != want {
-			t.Errorf("MediaType(%q) = %q, want %q", in, got, want)
-		}
-	}
+	})
 }
 
 func TestHost(t *testing.T) {
@@ -74,17 +77,13 @@ func TestHost(t *testing.T) {
 }
 
 func TestFieldPath(t *testing.T) {
-	for in, want := range map[string]string{
+	checkText(t, "FieldPath", wire.FieldPath, map[string]string{
 		"token":                   "token",
 		"UserProfile.Permissions": "UserProfile.Permissions",
 		"a.b c":                   "",
 		"Permissions.pw-Q7z9abc":  "",
 		"":                        "",
-	} {
-		if got := wire.FieldPath(in); got != want {
-			t.Errorf("FieldPath(%q) = %q, want %q", in, got, want)
-		}
-	}
+	})
 }
 
 // TestDecodeJSONContentTypeNotAltered: a content type that echoes a secret
