@@ -44,14 +44,11 @@ if ! printf '%s\n%s\n' "${TF_MIN_VERSION}" "${TF_VERSION#v}" | sort -V -C; then
 fi
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cache_dir="${root}/.cache/terraform/${TF_VERSION}"
-terraform="${cache_dir}/terraform"
+terraform="${root}/.cache/terraform/${TF_VERSION}/terraform"
 
 LOG_PREFIX=terraform.sh
 # shellcheck source=scripts/lib/build-cli.sh
 source "${root}/scripts/lib/build-cli.sh"
-
-use_empty_cli_config_if_missing
 
 # drop_missing_nested_modules SRC: remove from SRC's go.mod every `replace X =>
 # ./dir` whose dir is not in the module zip (and X's require line), and from the
@@ -109,28 +106,12 @@ build_terraform() {
   log "built ${terraform} in $(($(date +%s) - start))s"
 }
 
-if [[ -x "${terraform}" && "$(reported_version "${terraform}")" == "${TF_VERSION#v}" ]]; then
-  log "using cached ${terraform}"
-else
-  build_terraform
-  got="$(reported_version "${terraform}")"
-  if [[ "${got}" != "${TF_VERSION#v}" ]]; then
-    log "built binary reports version '${got}', expected '${TF_VERSION#v}'"
-    exit 1
-  fi
-fi
-
-"${terraform}" version >&2
+ensure_cli "${terraform}" "${TF_VERSION}" build_terraform
 
 if [[ "${TF_BUILD_ONLY:-}" == "1" ]]; then
   printf '%s\n' "${terraform}"
   exit 0
 fi
 
-cd "${root}"
 log "running acceptance tests with Terraform ${TF_VERSION}"
-# shellcheck disable=SC2086 # TESTARGS is intentionally word-split
-TF_ACC=1 \
-  TF_ACC_TERRAFORM_PATH="${terraform}" \
-  TF_ACC_PROVIDER_NAMESPACE="${TF_ACC_PROVIDER_NAMESPACE-iotauth}" \
-  go test -count=1 -timeout 30m ${TESTARGS:-} ./internal/provider/...
+run_acceptance_tests "${terraform}"

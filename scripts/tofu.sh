@@ -21,14 +21,11 @@ TOFU_VERSION="${TOFU_VERSION:-v1.12.6}"
 TOFU_MODULE="github.com/opentofu/opentofu"
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cache_dir="${root}/.cache/tofu/${TOFU_VERSION}"
-tofu="${cache_dir}/tofu"
+tofu="${root}/.cache/tofu/${TOFU_VERSION}/tofu"
 
 LOG_PREFIX=tofu.sh
 # shellcheck source=scripts/lib/build-cli.sh
 source "${root}/scripts/lib/build-cli.sh"
-
-use_empty_cli_config_if_missing
 
 build_tofu() {
   local start
@@ -45,31 +42,14 @@ build_tofu() {
   log "built ${tofu} in $(($(date +%s) - start))s"
 }
 
-if [[ -x "${tofu}" && "$(reported_version "${tofu}")" == "${TOFU_VERSION#v}" ]]; then
-  log "using cached ${tofu}"
-else
-  build_tofu
-  got="$(reported_version "${tofu}")"
-  if [[ "${got}" != "${TOFU_VERSION#v}" ]]; then
-    log "built binary reports version '${got}', expected '${TOFU_VERSION#v}'"
-    exit 1
-  fi
-fi
-
-"${tofu}" version >&2
+ensure_cli "${tofu}" "${TOFU_VERSION}" build_tofu
 
 if [[ "${TOFU_BUILD_ONLY:-}" == "1" ]]; then
   printf '%s\n' "${tofu}"
   exit 0
 fi
 
-cd "${root}"
 log "running acceptance tests with OpenTofu ${TOFU_VERSION}"
 # OpenTofu resolves provider sources against registry.opentofu.org, so the
 # test harness must register the provider (reattach) under that host.
-# shellcheck disable=SC2086 # TESTARGS is intentionally word-split
-TF_ACC=1 \
-  TF_ACC_TERRAFORM_PATH="${tofu}" \
-  TF_ACC_PROVIDER_HOST=registry.opentofu.org \
-  TF_ACC_PROVIDER_NAMESPACE="${TF_ACC_PROVIDER_NAMESPACE-iotauth}" \
-  go test -count=1 -timeout 30m ${TESTARGS:-} ./internal/provider/...
+run_acceptance_tests "${tofu}" TF_ACC_PROVIDER_HOST=registry.opentofu.org

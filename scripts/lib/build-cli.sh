@@ -3,7 +3,8 @@
 # Terraform-compatible CLI from its Go module source (fetched through the Go
 # module proxy), cache the binary under .cache/ and run the acceptance tests
 # with it. Source this file; it defines functions and a cleanup trap, and
-# expects the caller to `set -euo pipefail` and to define LOG_PREFIX.
+# expects the caller to `set -euo pipefail` and to define LOG_PREFIX and root
+# (the repository's root).
 
 # log MESSAGE...: progress on stderr, prefixed with the calling script's name.
 log() { printf '==> %s: %s\n' "${LOG_PREFIX:-build-cli}" "$*" >&2; }
@@ -76,4 +77,40 @@ reported_version() {
 install_built_binary() {
   mkdir -p "$(dirname "$2")"
   mv -f "$1" "$2"
+}
+
+# ensure_cli BINARY VERSION BUILD_FUNCTION: keep the cached BINARY when it
+# reports VERSION (a leading v is ignored), otherwise build it with
+# BUILD_FUNCTION and check that the new binary reports VERSION; then show
+# its version on stderr.
+ensure_cli() {
+  local cli="$1" version="${2#v}" build="$3" got
+  if [[ -x "${cli}" && "$(reported_version "${cli}")" == "${version}" ]]; then
+    log "using cached ${cli}"
+  else
+    "${build}"
+    got="$(reported_version "${cli}")"
+    if [[ "${got}" != "${version}" ]]; then
+      log "built binary reports version '${got}', expected '${version}'"
+      exit 1
+    fi
+  fi
+  "${cli}" version >&2
+}
+
+# run_acceptance_tests CLI [NAME=VALUE...]: the provider's acceptance tests,
+# from the repository root, with CLI as the Terraform binary (a CLI
+# configuration that terraform-exec can live with: see
+# use_empty_cli_config_if_missing) and NAME=VALUE added to their environment.
+run_acceptance_tests() {
+  local cli="$1"
+  shift
+  use_empty_cli_config_if_missing
+  cd "${root:?}" || return
+  # shellcheck disable=SC2086 # TESTARGS is intentionally word-split
+  env TF_ACC=1 \
+    TF_ACC_TERRAFORM_PATH="${cli}" \
+    TF_ACC_PROVIDER_NAMESPACE="${TF_ACC_PROVIDER_NAMESPACE-iotauth}" \
+    "$@" \
+    go test -count=1 -timeout 30m ${TESTARGS:-} ./internal/provider/...
 }

@@ -401,13 +401,8 @@ func (m *coioteServer) clientCredentials(w http.ResponseWriter, r *http.Request,
 		coioteError(w, http.StatusTooManyRequests, "too many requests")
 		return
 	}
-	if !m.realms[realm] {
-		coioteError(w, http.StatusNotFound, "Realm does not exist")
-		return
-	}
-	form, ok := postForm(r)
+	form, ok := m.iamForm(w, r, realm)
 	if !ok {
-		coioteError(w, http.StatusBadRequest, "invalid_request")
 		return
 	}
 	if gt := form.Get("grant_type"); gt != "client_credentials" {
@@ -438,6 +433,21 @@ func (m *coioteServer) clientCredentials(w http.ResponseWriter, r *http.Request,
 	})
 }
 
+// iamForm reads the form of a request to realm's IAM endpoints, the token
+// and the revocation endpoint alike: 404 for an unknown realm, then 400 for
+// a body that is not a form. On failure it has answered.
+func (m *coioteServer) iamForm(w http.ResponseWriter, r *http.Request, realm string) (url.Values, bool) {
+	if !m.realms[realm] {
+		coioteError(w, http.StatusNotFound, "Realm does not exist")
+		return nil, false
+	}
+	form, ok := postForm(r)
+	if !ok {
+		coioteError(w, http.StatusBadRequest, "invalid_request")
+	}
+	return form, ok
+}
+
 // iamClient authenticates an IAM client of realm by form fields or HTTP
 // Basic; on failure it has answered 401 invalid_client.
 func (m *coioteServer) iamClient(w http.ResponseWriter, r *http.Request, realm string, form url.Values) (*CoioteClient, bool) {
@@ -462,13 +472,8 @@ func (m *coioteServer) iamClient(w http.ResponseWriter, r *http.Request, realm s
 // refuse it afterwards); any other token is left alone and still answered
 // 200 with no body, as RFC 7009 section 2.2 asks.
 func (m *coioteServer) revoke(w http.ResponseWriter, r *http.Request, realm string) {
-	if !m.realms[realm] {
-		coioteError(w, http.StatusNotFound, "Realm does not exist")
-		return
-	}
-	form, ok := postForm(r)
+	form, ok := m.iamForm(w, r, realm)
 	if !ok {
-		coioteError(w, http.StatusBadRequest, "invalid_request")
 		return
 	}
 	c, ok := m.iamClient(w, r, realm, form)

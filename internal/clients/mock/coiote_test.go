@@ -18,10 +18,7 @@ func TestCoiotePasswordGrant(t *testing.T) {
 		t.Errorf("body %q", a.body)
 	}
 	tok := a.str(t, "access_token")
-	claims := verifyJWT(t, s, tok)
-	if got := lifetime(t, claims); got != 300*time.Second {
-		t.Errorf("lifetime %v", got)
-	}
+	claims := verifyLifetime(t, s, tok, 300*time.Second)
 	if claims["sub"] != SeedCoioteOps.Login {
 		t.Errorf("sub %v", claims["sub"])
 	}
@@ -89,9 +86,7 @@ func TestCoioteUsersEndpoint(t *testing.T) {
 		a := getBearer(t, base+seg, ops, nil)
 		wantStatus(t, a, http.StatusOK)
 		var u map[string]any
-		if err := json.Unmarshal(a.body, &u); err != nil {
-			t.Fatal(err)
-		}
+		a.decode(t, &u)
 		for _, k := range []string{"userId", "login", "active", "superUser", "staff", "domain", "expirationDate",
 			"creationDate", "roles", "permissions", "fullName", "properties", "accessSchedule", "securityPolicyId", "password"} {
 			if _, ok := u[k]; !ok {
@@ -177,15 +172,11 @@ func TestCoioteClientCredentials(t *testing.T) {
 		TokenType   string `json:"token_type"`
 		ExpiresIn   any    `json:"expires_in"`
 	}
-	if err := json.Unmarshal(a.body, &tok); err != nil {
-		t.Fatal(err)
-	}
+	a.decode(t, &tok)
 	if n, isNum := tok.ExpiresIn.(float64); !isNum || n != 300 || tok.TokenType != "Bearer" {
 		t.Errorf("answer %q: expires_in must be the number 300", a.body)
 	}
-	if got := lifetime(t, verifyJWT(t, s, tok.AccessToken)); got != 300*time.Second {
-		t.Errorf("lifetime %v", got)
-	}
+	verifyLifetime(t, s, tok.AccessToken, 300*time.Second)
 	wantStatus(t, getBearer(t, s.BaseURL(Coiote)+"/api/coiotedm/v3/devices", tok.AccessToken, nil), http.StatusOK)
 	wantStatus(t, getBearer(t, s.BaseURL(Coiote)+"/api/coiotedm/v3/users/iotauth-ci", tok.AccessToken, nil), http.StatusForbidden)
 

@@ -37,12 +37,19 @@ type answer struct {
 	body   []byte
 }
 
+// decode unmarshals the answer's body into v; a body that is not that JSON
+// fails the test.
+func (a answer) decode(t *testing.T, v any) {
+	t.Helper()
+	if err := json.Unmarshal(a.body, v); err != nil {
+		t.Fatalf("answer %d does not decode as %T: %v: %q", a.status, v, err, a.body)
+	}
+}
+
 func (a answer) obj(t *testing.T) map[string]any {
 	t.Helper()
 	var m map[string]any
-	if err := json.Unmarshal(a.body, &m); err != nil {
-		t.Fatalf("answer %d is not a JSON object: %v: %q", a.status, err, a.body)
-	}
+	a.decode(t, &m)
 	return m
 }
 
@@ -168,9 +175,7 @@ func wantV1Error(t *testing.T, a answer, status int, msg string) {
 		Message    string `json:"message"`
 		RequestID  string `json:"request_id"`
 	}
-	if err := json.Unmarshal(a.body, &e); err != nil {
-		t.Fatal(err)
-	}
+	a.decode(t, &e)
 	if e.StatusCode != status || !strings.Contains(e.Message, msg) || !strings.HasPrefix(e.RequestID, "req_") || len(e.RequestID) != 20 {
 		t.Errorf("error envelope %q", a.body)
 	}
@@ -199,9 +204,11 @@ func verifyJWT(t *testing.T, s *Server, token string) jwt.MapClaims {
 	return claims
 }
 
-// lifetime is exp - iat of verified claims.
-func lifetime(t *testing.T, claims jwt.MapClaims) time.Duration {
+// verifyLifetime is verifyJWT that also checks the token's lifetime, exp -
+// iat (and that iat is now).
+func verifyLifetime(t *testing.T, s *Server, token string, want time.Duration) jwt.MapClaims {
 	t.Helper()
+	claims := verifyJWT(t, s, token)
 	exp, err := claims.GetExpirationTime()
 	if err != nil || exp == nil {
 		t.Fatalf("exp: %v", err)
@@ -213,7 +220,10 @@ func lifetime(t *testing.T, claims jwt.MapClaims) time.Duration {
 	if d := time.Since(iat.Time); d < -time.Second || d > 10*time.Second {
 		t.Fatalf("iat %v is not now", iat.Time)
 	}
-	return exp.Sub(iat.Time)
+	if got := exp.Sub(iat.Time); got != want {
+		t.Errorf("token lifetime %v, want %v", got, want)
+	}
+	return claims
 }
 
 // sameJSONExcept compares a vendor example with an answer, ignoring keys.

@@ -1,7 +1,6 @@
 package mock
 
 import (
-	"encoding/json"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -42,9 +41,7 @@ func wantThingsboardError(t *testing.T, a answer, status, code int, msg string) 
 		ErrorCode int    `json:"errorCode"`
 		Timestamp int64  `json:"timestamp"`
 	}
-	if err := json.Unmarshal(a.body, &e); err != nil {
-		t.Fatal(err)
-	}
+	a.decode(t, &e)
 	// The timestamp is on the server's clock, which AdvanceClock moves.
 	if e.Status != status || e.ErrorCode != code || e.Message != msg || time.UnixMilli(e.Timestamp).Before(time.Now().Add(-time.Minute)) {
 		t.Errorf("error envelope %s, want status %d, code %d, message %q", a.body, status, code, msg)
@@ -60,10 +57,7 @@ func TestThingsboardLoginAndUser(t *testing.T) {
 		t.Errorf("answer keys %v: token, refreshToken and a null scope", obj)
 	}
 	tok, rt := a.str(t, "token"), a.str(t, "refreshToken")
-	claims := verifyJWT(t, s, tok)
-	if got := lifetime(t, claims); got != 150*time.Minute {
-		t.Errorf("access lifetime %v, want ThingsBoard's default 2.5 h", got)
-	}
+	claims := verifyLifetime(t, s, tok, 150*time.Minute)
 	want := map[string]any{
 		"sub": "tenant@thingsboard.org", "userId": SeedThingsboardTenant.UserID, "scopes": []any{"TENANT_ADMIN"},
 		"iss": "thingsboard.io", "firstName": "Tenant", "lastName": "Admin", "enabled": true, "isPublic": false,
@@ -74,10 +68,7 @@ func TestThingsboardLoginAndUser(t *testing.T) {
 			t.Errorf("claim %s = %#v, want %#v", k, claims[k], v)
 		}
 	}
-	rclaims := verifyJWT(t, s, rt)
-	if got := lifetime(t, rclaims); got != 7*24*time.Hour {
-		t.Errorf("refresh lifetime %v, want a week", got)
-	}
+	rclaims := verifyLifetime(t, s, rt, 7*24*time.Hour)
 	if !reflect.DeepEqual(rclaims["scopes"], []any{"REFRESH_TOKEN"}) || rclaims["sessionId"] != claims["sessionId"] || claims["sessionId"] == "" {
 		t.Errorf("refresh claims %v", rclaims)
 	}
@@ -88,9 +79,7 @@ func TestThingsboardLoginAndUser(t *testing.T) {
 	u := thingsboardGetUser(t, s, "Bearer "+tok, nil)
 	wantStatus(t, u, http.StatusOK)
 	var user map[string]any
-	if err := json.Unmarshal(u.body, &user); err != nil {
-		t.Fatal(err)
-	}
+	u.decode(t, &user)
 	wantUser := map[string]any{
 		"id":          map[string]any{"entityType": "USER", "id": SeedThingsboardTenant.UserID},
 		"createdTime": float64(SeedThingsboardTenant.CreatedTime),
@@ -343,9 +332,7 @@ func TestThingsboardConfig(t *testing.T) {
 	}
 	defer s.Close()
 	a := thingsboardLogin(t, s, "ops@tb.example", "ops-pw")
-	if got := lifetime(t, verifyJWT(t, s, a.str(t, "token"))); got != 10*time.Minute {
-		t.Errorf("lifetime %v", got)
-	}
+	verifyLifetime(t, s, a.str(t, "token"), 10*time.Minute)
 	if thingsboardGetUser(t, s, "ApiKey ops-key-1", nil).str(t, "email") != "ops@tb.example" {
 		t.Error("the configured API key does not act as its user")
 	}
