@@ -155,18 +155,14 @@ func TestAccNoLeaks(t *testing.T) {
 
 	secrets := func() []string { return mockSecrets(srv) }
 	noneIn := func(what string) secretSearch { return secretSearch{what: what, secrets: secrets} }
-	resource.Test(t, resource.TestCase{
-		TerraformVersionChecks:   ephemeralVersionChecks,
-		ProtoV6ProviderFactories: providerFactories(),
-		Steps: []resource.TestStep{{
-			Config: testConfig(leakConfig()),
-			ConfigPlanChecks: resource.ConfigPlanChecks{
-				PreApply:             []plancheck.PlanCheck{noneIn("saved plan")},
-				PostApplyPreRefresh:  []plancheck.PlanCheck{noneIn("post-apply plan")},
-				PostApplyPostRefresh: []plancheck.PlanCheck{noneIn("post-apply refresh plan")},
-			},
-			ConfigStateChecks: []statecheck.StateCheck{noneIn("state")},
-		}},
+	acceptanceTest(t, resource.TestStep{
+		Config: testConfig(leakConfig()),
+		ConfigPlanChecks: resource.ConfigPlanChecks{
+			PreApply:             []plancheck.PlanCheck{noneIn("saved plan")},
+			PostApplyPreRefresh:  []plancheck.PlanCheck{noneIn("post-apply plan")},
+			PostApplyPostRefresh: []plancheck.PlanCheck{noneIn("post-apply refresh plan")},
+		},
+		ConfigStateChecks: []statecheck.StateCheck{noneIn("state")},
 	})
 
 	for _, p := range mock.Platforms() {
@@ -207,15 +203,11 @@ func TestAccNoLeaks_PositiveControl(t *testing.T) {
 	echoedSecrets := func() []string {
 		return []string{srv.LastToken(mock.Bienport), "Bearer " + srv.LastToken(mock.Bienport)}
 	}
-	resource.Test(t, resource.TestCase{
-		TerraformVersionChecks:   ephemeralVersionChecks,
-		ProtoV6ProviderFactories: providerFactories(),
-		Steps: []resource.TestStep{{
-			Config: testConfig(mockProvider(srv) + echoToken(`  platform = "bienport"`)),
-			ConfigStateChecks: []statecheck.StateCheck{
-				secretSearch{what: "state", secrets: echoedSecrets, wantFound: true},
-			},
-		}},
+	acceptanceTest(t, resource.TestStep{
+		Config: testConfig(mockProvider(srv) + echoToken(`  platform = "bienport"`)),
+		ConfigStateChecks: []statecheck.StateCheck{
+			secretSearch{what: "state", secrets: echoedSecrets, wantFound: true},
+		},
 	})
 	if found := findSecrets("xx"+srv.LastToken(mock.Bienport)+"yy", mockSecrets(srv)); len(found) != 1 {
 		t.Errorf("findSecrets found %v in a text holding one token", found)
