@@ -12,8 +12,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -25,7 +23,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/config"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
-	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 
 	"github.com/iotauth/terraform-provider-iotauth/internal/clients/mock"
@@ -338,16 +335,8 @@ func lastRefreshToken(srv *mock.Server) string {
 // or the user's additionalInfo.
 func TestAccNoLeaks_Thingsboard(t *testing.T) {
 	srv := startMock(t)
-	setMockEnv(t, srv)
-	logFile := filepath.Join(t.TempDir(), "tf.log")
-	t.Setenv("TF_ACC_LOG", "TRACE")
-	t.Setenv("TF_ACC_LOG_PATH", logFile)
-	t.Setenv("TF_LOG", "TRACE")
-	t.Setenv("TF_LOG_PATH", logFile)
-
 	secrets := func() []string { return append(tbSecrets(srv), mock.ThingsboardAdditionalInfoMarker) }
-	noneIn := func(what string) secretSearch { return secretSearch{what: what, secrets: secrets} }
-	acceptanceTest(t, resource.TestStep{
+	log := noLeaksTest(t, srv, resource.TestStep{
 		ConfigVariables: config.Variables{"tb_key": config.StringVariable(mock.SeedThingsboardAPIKeyValue)},
 		Config: testConfig(`
 variable "tb_key" {
@@ -377,30 +366,12 @@ resource "terraform_data" "use" {
   }
 }
 `),
-		ConfigPlanChecks: resource.ConfigPlanChecks{
-			PreApply:             []plancheck.PlanCheck{noneIn("saved plan")},
-			PostApplyPreRefresh:  []plancheck.PlanCheck{noneIn("post-apply plan")},
-			PostApplyPostRefresh: []plancheck.PlanCheck{noneIn("post-apply refresh plan")},
-		},
-		ConfigStateChecks: []statecheck.StateCheck{noneIn("state")},
-	})
+	}, secrets)
 	if srv.LastToken(mock.Thingsboard) == "" || lastRefreshToken(srv) == "" || srv.Count(mock.Thingsboard, mock.EndpointProfile) < 2 {
 		t.Fatalf("ThingsBoard issued no token or refresh token, or the key was never used (%v): the search would prove nothing",
 			srv.Counts(mock.Thingsboard))
 	}
-	b, err := os.ReadFile(logFile) //nolint:gosec // G304: the test's own temporary file.
-	if err != nil {
-		t.Fatal(err)
-	}
-	log := string(b)
-	for _, want := range []string{"Opened an iotauth_token", "path=/api/auth/login", "path=/api/auth/user"} {
-		if !strings.Contains(log, want) {
-			t.Errorf("the TRACE log (%d bytes) lacks %q", len(log), want)
-		}
-	}
-	if found := findSecrets(log, secrets()); len(found) > 0 {
-		t.Errorf("the TRACE log holds %d secret(s): %v", len(found), found)
-	}
+	checkTraceLog(t, log, []string{"Opened an iotauth_token", "path=/api/auth/login", "path=/api/auth/user"}, secrets())
 }
 
 // TestAccNoLeaks_ThingsboardPositiveControl shows that the search finds
