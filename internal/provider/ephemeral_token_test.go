@@ -362,12 +362,25 @@ func wrapped(pattern string) *regexp.Regexp {
 // diagnostic naming the provider attributes and environment variables.
 func TestAccToken_NotConfigured(t *testing.T) {
 	clearIotauthEnv(t)
-	acceptanceTest(t, resource.TestStep{
-		Config: testConfig(echoToken(`  platform = "monogoto"`)),
-		ExpectError: regexp.MustCompile(`(?s)Error: Monogoto is not configured.*` + exactly(
-			`No credentials for Monogoto: set monogoto.username and monogoto.password in the provider "iotauth" block, `+
-				`or IOTAUTH_MONOGOTO_USERNAME and IOTAUTH_MONOGOTO_PASSWORD, or username/password in this block.`).String()),
-	})
+	for _, c := range []struct {
+		p             platform.Name
+		title, detail string
+	}{
+		{mock.Monogoto, "Monogoto", `No credentials for Monogoto: set monogoto.username and monogoto.password in the provider "iotauth" block, ` +
+			`or IOTAUTH_MONOGOTO_USERNAME and IOTAUTH_MONOGOTO_PASSWORD, or username/password in this block.`},
+		// ThingsBoard's names both credential kinds, the API key's single
+		// attribute and variable included.
+		{mock.Thingsboard, "ThingsBoard", `No credentials for ThingsBoard: set thingsboard.username and thingsboard.password in the provider "iotauth" block, ` +
+			`or IOTAUTH_THINGSBOARD_USERNAME and IOTAUTH_THINGSBOARD_PASSWORD, or username/password in this block. ` +
+			`Or use thingsboard.api_key (or IOTAUTH_THINGSBOARD_API_KEY) instead.`},
+	} {
+		t.Run(string(c.p), func(t *testing.T) {
+			acceptanceTest(t, resource.TestStep{
+				Config:      testConfig(echoToken(fmt.Sprintf("  platform = %q", c.p))),
+				ExpectError: regexp.MustCompile(`(?s)Error: ` + c.title + ` is not configured.*` + exactly(c.detail).String()),
+			})
+		})
+	}
 }
 
 // TestAccToken_Unreachable: a base URL where nothing listens.

@@ -250,19 +250,6 @@ func TestAccToken_ThingsboardEnvironment(t *testing.T) {
 	}
 }
 
-// TestAccToken_ThingsboardNotConfigured: the diagnostic names both
-// credential kinds, the API key's single attribute and variable included.
-func TestAccToken_ThingsboardNotConfigured(t *testing.T) {
-	clearIotauthEnv(t)
-	acceptanceTest(t, resource.TestStep{
-		Config: testConfig(echoToken(`  platform = "thingsboard"`)),
-		ExpectError: regexp.MustCompile(`(?s)Error: ThingsBoard is not configured.*` + exactly(
-			`No credentials for ThingsBoard: set thingsboard.username and thingsboard.password in the provider "iotauth" block, `+
-				`or IOTAUTH_THINGSBOARD_USERNAME and IOTAUTH_THINGSBOARD_PASSWORD, or username/password in this block. `+
-				`Or use thingsboard.api_key (or IOTAUTH_THINGSBOARD_API_KEY) instead.`).String()),
-	})
-}
-
 // TestThingsboardAPIKeyConfig: the provider block's api_key, from the
 // configuration or the environment, selects the API key over a user name,
 // and a block's own credentials of either kind replace the provider's.
