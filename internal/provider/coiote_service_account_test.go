@@ -26,27 +26,23 @@ func TestAccToken_CoioteServiceAccountFromEnvironment(t *testing.T) {
 	t.Setenv("IOTAUTH_COIOTE_CLIENT_ID", mock.SeedCoioteClient.ClientID)
 	t.Setenv("IOTAUTH_COIOTE_CLIENT_SECRET", mock.SeedCoioteClient.ClientSecret)
 	t.Setenv("IOTAUTH_COIOTE_REALM", mock.SeedCoioteClient.Realm)
-	resource.Test(t, resource.TestCase{
-		TerraformVersionChecks:   ephemeralVersionChecks,
-		ProtoV6ProviderFactories: providerFactories(),
-		Steps: []resource.TestStep{{
-			Config: testConfig(echoToken(`  platform = "coiote"`)),
-			ConfigStateChecks: []statecheck.StateCheck{
-				echoed("token", lastToken(srv, mock.Coiote, "")),
-				echoed("authorization_header", lastToken(srv, mock.Coiote, "Bearer ")),
-				echoed("expires_at", expiresIn(300*time.Second)),
-				echoed("refresh_token", knownvalue.Null()),
-			},
-			Check: func(*terraform.State) error {
-				if n := srv.Count(mock.Coiote, mock.EndpointClientCredentials); n == 0 {
-					return fmt.Errorf("the IAM token endpoint saw no request")
-				}
-				if n := srv.Count(mock.Coiote, mock.EndpointLogin); n != 0 {
-					return fmt.Errorf("the password grant saw %d requests, want 0", n)
-				}
-				return nil
-			},
-		}},
+	acceptanceTest(t, resource.TestStep{
+		Config: testConfig(echoToken(`  platform = "coiote"`)),
+		ConfigStateChecks: []statecheck.StateCheck{
+			echoed("token", lastToken(srv, mock.Coiote, "")),
+			echoed("authorization_header", lastToken(srv, mock.Coiote, "Bearer ")),
+			echoed("expires_at", expiresIn(300*time.Second)),
+			echoed("refresh_token", knownvalue.Null()),
+		},
+		Check: func(*terraform.State) error {
+			if n := srv.Count(mock.Coiote, mock.EndpointClientCredentials); n == 0 {
+				return fmt.Errorf("the IAM token endpoint saw no request")
+			}
+			if n := srv.Count(mock.Coiote, mock.EndpointLogin); n != 0 {
+				return fmt.Errorf("the password grant saw %d requests, want 0", n)
+			}
+			return nil
+		},
 	})
 }
 
@@ -55,11 +51,8 @@ func TestAccToken_CoioteServiceAccountFromEnvironment(t *testing.T) {
 func TestAccToken_CoioteServiceAccountBadSecret(t *testing.T) {
 	t.Parallel()
 	srv := startMock(t)
-	resource.Test(t, resource.TestCase{
-		TerraformVersionChecks:   ephemeralVersionChecks,
-		ProtoV6ProviderFactories: providerFactories(),
-		Steps: []resource.TestStep{{
-			Config: testConfig(fmt.Sprintf(`
+	acceptanceTest(t, resource.TestStep{
+		Config: testConfig(fmt.Sprintf(`
 provider "iotauth" {
   coiote = {
     base_url      = %q
@@ -68,11 +61,10 @@ provider "iotauth" {
   }
 }
 `, srv.BaseURL(mock.Coiote), mock.SeedCoioteClient.ClientID) + echoToken(`  platform = "coiote"`)),
-			// The hint names the client ID and secret, not a user name and
-			// password (issue 13).
-			ExpectError: wrapped(`(?s)Coiote IoT DM service account login for user "iotauth-ci" failed: invalid credentials.*` +
-				`Check the client ID and client secret for this platform \(client_id and client_secret in the provider block`),
-		}},
+		// The hint names the client ID and secret, not a user name and
+		// password (issue 13).
+		ExpectError: wrapped(`(?s)Coiote IoT DM service account login for user "iotauth-ci" failed: invalid credentials.*` +
+			`Check the client ID and client secret for this platform \(client_id and client_secret in the provider block`),
 	})
 	if n := srv.Count(mock.Coiote, mock.EndpointClientCredentials); n != 1 {
 		t.Errorf("the IAM token endpoint saw %d requests, want exactly 1 (never retried)", n)

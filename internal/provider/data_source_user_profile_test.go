@@ -198,38 +198,30 @@ data "iotauth_user_profile" "b" { platform = "bienport" }
 		out = append(out, profileChecks("data.iotauth_user_profile.c", "coiote", expectCoiote(c))...)
 		return append(out, profileChecks("data.iotauth_user_profile.b", "bienport", expectBienport(b))...)
 	}
-	resource.Test(t, resource.TestCase{
-		TerraformVersionChecks:   ephemeralVersionChecks,
-		ProtoV6ProviderFactories: providerFactories(),
-		Steps: []resource.TestStep{
-			{
-				Config:            testConfig(mockProvider(srv) + blocks),
-				ConfigStateChecks: checks(mock.SeedMonogotoDemo, mock.SeedCoioteOps, mock.SeedBienportDemo),
-			},
-			{
-				Config: testConfig(mockProviderAs(srv, map[platform.Name]mock.Login{
-					mock.Monogoto: {User: mock.SeedMonogotoViewer.UserName, Password: mock.SeedMonogotoViewer.Password},
-					mock.Coiote:   {User: mock.SeedCoioteAdmin.Login, Password: mock.SeedCoioteAdmin.Password},
-					mock.Bienport: {User: mock.SeedBienportPhone.ScreenName, Password: mock.SeedBienportPhone.Password},
-				}) + blocks),
-				ConfigStateChecks: checks(mock.SeedMonogotoViewer, mock.SeedCoioteAdmin, mock.SeedBienportPhone),
-			},
+	acceptanceTest(t,
+		resource.TestStep{
+			Config:            testConfig(mockProvider(srv) + blocks),
+			ConfigStateChecks: checks(mock.SeedMonogotoDemo, mock.SeedCoioteOps, mock.SeedBienportDemo),
 		},
-	})
+		resource.TestStep{
+			Config: testConfig(mockProviderAs(srv, map[platform.Name]mock.Login{
+				mock.Monogoto: {User: mock.SeedMonogotoViewer.UserName, Password: mock.SeedMonogotoViewer.Password},
+				mock.Coiote:   {User: mock.SeedCoioteAdmin.Login, Password: mock.SeedCoioteAdmin.Password},
+				mock.Bienport: {User: mock.SeedBienportPhone.ScreenName, Password: mock.SeedBienportPhone.Password},
+			}) + blocks),
+			ConfigStateChecks: checks(mock.SeedMonogotoViewer, mock.SeedCoioteAdmin, mock.SeedBienportPhone),
+		},
+	)
 }
 
 // TestAccUserProfile_NotConfigured: the data source takes its credentials
 // from the provider only, and says where to put them.
 func TestAccUserProfile_NotConfigured(t *testing.T) {
 	clearIotauthEnv(t)
-	resource.Test(t, resource.TestCase{
-		TerraformVersionChecks:   ephemeralVersionChecks,
-		ProtoV6ProviderFactories: providerFactories(),
-		Steps: []resource.TestStep{{
-			Config: testConfig(`data "iotauth_user_profile" "p" { platform = "coiote" }`),
-			ExpectError: wrapped(`(?s)Error: Coiote IoT DM is not configured.*No credentials for Coiote IoT DM: set coiote.username and ` +
-				`coiote.password in the provider "iotauth" block, or IOTAUTH_COIOTE_USERNAME and IOTAUTH_COIOTE_PASSWORD\. ` +
-				`Or use coiote.client_id and coiote.client_secret`),
-		}},
+	acceptanceTest(t, resource.TestStep{
+		Config: testConfig(`data "iotauth_user_profile" "p" { platform = "coiote" }`),
+		ExpectError: wrapped(`(?s)Error: Coiote IoT DM is not configured.*No credentials for Coiote IoT DM: set coiote.username and ` +
+			`coiote.password in the provider "iotauth" block, or IOTAUTH_COIOTE_USERNAME and IOTAUTH_COIOTE_PASSWORD\. ` +
+			`Or use coiote.client_id and coiote.client_secret`),
 	})
 }

@@ -114,24 +114,20 @@ func TestAccToken_Monogoto(t *testing.T) {
 	t.Parallel()
 	srv := startMock(t)
 	seed := mock.SeedMonogotoDemo
-	resource.Test(t, resource.TestCase{
-		TerraformVersionChecks:   ephemeralVersionChecks,
-		ProtoV6ProviderFactories: providerFactories(),
-		Steps: []resource.TestStep{{
-			Config: testConfig(mockProvider(srv) + echoToken(`  platform = "monogoto"`)),
-			ConfigStateChecks: slices.Concat(
-				tokenChecks(srv, mock.Monogoto, map[string]knownvalue.Check{"apikey": knownvalue.StringExact(seed.CustomerID)}),
-				[]statecheck.StateCheck{
-					// The mock's console tokens are JWTs whose exp is 4 hours away.
-					echoed("expires_at", expiresIn(mock.DefaultMonogotoTokenLifetime)),
-					echoed("customer_id", knownvalue.StringExact(seed.CustomerID)),
-					echoed("user_id", knownvalue.StringExact(seed.UserID)),
-					echoed("organization_id", knownvalue.StringExact(seed.OrganizationID)),
-					echoed("refresh_token", issued(srv)),
-				},
-				nullAttrs("mqtt_username", "mqtt_password", "username", "password"),
-			),
-		}},
+	acceptanceTest(t, resource.TestStep{
+		Config: testConfig(mockProvider(srv) + echoToken(`  platform = "monogoto"`)),
+		ConfigStateChecks: slices.Concat(
+			tokenChecks(srv, mock.Monogoto, map[string]knownvalue.Check{"apikey": knownvalue.StringExact(seed.CustomerID)}),
+			[]statecheck.StateCheck{
+				// The mock's console tokens are JWTs whose exp is 4 hours away.
+				echoed("expires_at", expiresIn(mock.DefaultMonogotoTokenLifetime)),
+				echoed("customer_id", knownvalue.StringExact(seed.CustomerID)),
+				echoed("user_id", knownvalue.StringExact(seed.UserID)),
+				echoed("organization_id", knownvalue.StringExact(seed.OrganizationID)),
+				echoed("refresh_token", issued(srv)),
+			},
+			nullAttrs("mqtt_username", "mqtt_password", "username", "password"),
+		),
 	})
 }
 
@@ -140,54 +136,46 @@ func TestAccToken_Monogoto(t *testing.T) {
 func TestAccToken_MonogotoOpaque(t *testing.T) {
 	t.Parallel()
 	srv := startMock(t, func(c *mock.Config) { c.MonogotoOpaqueTokens = true })
-	resource.Test(t, resource.TestCase{
-		TerraformVersionChecks:   ephemeralVersionChecks,
-		ProtoV6ProviderFactories: providerFactories(),
-		Steps: []resource.TestStep{{
-			Config: testConfig(mockProvider(srv) + echoToken(`  platform = "monogoto"`)),
-			ConfigStateChecks: []statecheck.StateCheck{
-				echoed("token", lastToken(srv, mock.Monogoto, "")),
-				echoed("expires_at", knownvalue.Null()),
-				echoed("customer_id", knownvalue.StringExact(mock.SeedMonogotoDemo.CustomerID)),
-			},
-		}},
+	acceptanceTest(t, resource.TestStep{
+		Config: testConfig(mockProvider(srv) + echoToken(`  platform = "monogoto"`)),
+		ConfigStateChecks: []statecheck.StateCheck{
+			echoed("token", lastToken(srv, mock.Monogoto, "")),
+			echoed("expires_at", knownvalue.Null()),
+			echoed("customer_id", knownvalue.StringExact(mock.SeedMonogotoDemo.CustomerID)),
+		},
 	})
 }
 
 func TestAccToken_Coiote(t *testing.T) {
 	t.Parallel()
 	srv := startMock(t)
-	resource.Test(t, resource.TestCase{
-		TerraformVersionChecks:   ephemeralVersionChecks,
-		ProtoV6ProviderFactories: providerFactories(),
-		Steps: []resource.TestStep{
-			{
-				Config: testConfig(mockProvider(srv) + echoToken(`  platform = "coiote"`)),
-				ConfigStateChecks: slices.Concat(
-					tokenChecks(srv, mock.Coiote, nil),
-					[]statecheck.StateCheck{
-						// expires_in is the string "300".
-						echoed("expires_at", expiresIn(mock.DefaultCoioteTokenLifetime)),
-						echoed("user_id", knownvalue.StringExact(mock.SeedCoioteOps.UserID)),
-					},
-					nullAttrs("customer_id", "organization_id", "refresh_token", "mqtt_username", "mqtt_password"),
-				),
-			},
-			{
-				// An IAM service account given in the block replaces the
-				// provider's user.
-				Config: testConfig(mockProvider(srv) + echoTokenAs("svc", fmt.Sprintf(`  platform      = "coiote"
+	acceptanceTest(t,
+		resource.TestStep{
+			Config: testConfig(mockProvider(srv) + echoToken(`  platform = "coiote"`)),
+			ConfigStateChecks: slices.Concat(
+				tokenChecks(srv, mock.Coiote, nil),
+				[]statecheck.StateCheck{
+					// expires_in is the string "300".
+					echoed("expires_at", expiresIn(mock.DefaultCoioteTokenLifetime)),
+					echoed("user_id", knownvalue.StringExact(mock.SeedCoioteOps.UserID)),
+				},
+				nullAttrs("customer_id", "organization_id", "refresh_token", "mqtt_username", "mqtt_password"),
+			),
+		},
+		resource.TestStep{
+			// An IAM service account given in the block replaces the
+			// provider's user.
+			Config: testConfig(mockProvider(srv) + echoTokenAs("svc", fmt.Sprintf(`  platform      = "coiote"
   client_id     = %q
   client_secret = %q`, mock.SeedCoioteClient.ClientID, mock.SeedCoioteClient.ClientSecret))),
-				ConfigStateChecks: []statecheck.StateCheck{
-					echoedAs("svc", "token", lastToken(srv, mock.Coiote, "")),
-					echoedAs("svc", "expires_at", expiresIn(mock.DefaultCoioteTokenLifetime)),
-					echoedAs("svc", "client_id", knownvalue.StringExact(mock.SeedCoioteClient.ClientID)),
-					echoedAs("svc", "user_id", knownvalue.Null()),
-				},
+			ConfigStateChecks: []statecheck.StateCheck{
+				echoedAs("svc", "token", lastToken(srv, mock.Coiote, "")),
+				echoedAs("svc", "expires_at", expiresIn(mock.DefaultCoioteTokenLifetime)),
+				echoedAs("svc", "client_id", knownvalue.StringExact(mock.SeedCoioteClient.ClientID)),
+				echoedAs("svc", "user_id", knownvalue.Null()),
 			},
 		},
-	})
+	)
 }
 
 func TestAccToken_Bienport(t *testing.T) {
@@ -195,36 +183,32 @@ func TestAccToken_Bienport(t *testing.T) {
 	srv := startMock(t)
 	seed := mock.SeedBienportDemo
 	org := fmt.Sprint(seed.OrganizationIDs[0])
-	resource.Test(t, resource.TestCase{
-		TerraformVersionChecks:   ephemeralVersionChecks,
-		ProtoV6ProviderFactories: providerFactories(),
-		Steps: []resource.TestStep{
-			{
-				Config: testConfig(mockProvider(srv) + echoToken(`  platform = "bienport"`)),
-				ConfigStateChecks: slices.Concat(
-					tokenChecks(srv, mock.Bienport, map[string]knownvalue.Check{"OrganizationId": knownvalue.StringExact(org)}),
-					[]statecheck.StateCheck{
-						// The JWT's exp: 3 hours without remember_me.
-						echoed("expires_at", expiresIn(mock.DefaultBienportLifetime)),
-						echoed("user_id", knownvalue.StringExact(fmt.Sprint(seed.UserID))),
-						echoed("organization_id", knownvalue.StringExact(org)),
-						echoed("mqtt_username", knownvalue.StringExact(seed.MQUser)),
-						echoed("mqtt_password", issued(srv)),
-					},
-					nullAttrs("customer_id", "refresh_token"),
-				),
-			},
-			{
-				Config: testConfig(mockProvider(srv) + echoTokenAs("long", `  platform    = "bienport"
-  remember_me = true`)),
-				ConfigStateChecks: []statecheck.StateCheck{
-					echoedAs("long", "token", lastToken(srv, mock.Bienport, "")),
-					// remember_me asks for a 3-month token.
-					echoedAs("long", "expires_at", expiresIn(mock.DefaultBienportRememberMeLifetime)),
+	acceptanceTest(t,
+		resource.TestStep{
+			Config: testConfig(mockProvider(srv) + echoToken(`  platform = "bienport"`)),
+			ConfigStateChecks: slices.Concat(
+				tokenChecks(srv, mock.Bienport, map[string]knownvalue.Check{"OrganizationId": knownvalue.StringExact(org)}),
+				[]statecheck.StateCheck{
+					// The JWT's exp: 3 hours without remember_me.
+					echoed("expires_at", expiresIn(mock.DefaultBienportLifetime)),
+					echoed("user_id", knownvalue.StringExact(fmt.Sprint(seed.UserID))),
+					echoed("organization_id", knownvalue.StringExact(org)),
+					echoed("mqtt_username", knownvalue.StringExact(seed.MQUser)),
+					echoed("mqtt_password", issued(srv)),
 				},
+				nullAttrs("customer_id", "refresh_token"),
+			),
+		},
+		resource.TestStep{
+			Config: testConfig(mockProvider(srv) + echoTokenAs("long", `  platform    = "bienport"
+  remember_me = true`)),
+			ConfigStateChecks: []statecheck.StateCheck{
+				echoedAs("long", "token", lastToken(srv, mock.Bienport, "")),
+				// remember_me asks for a 3-month token.
+				echoedAs("long", "expires_at", expiresIn(mock.DefaultBienportRememberMeLifetime)),
 			},
 		},
-	})
+	)
 }
 
 // TestAccToken_EnvironmentOnly configures every platform through
@@ -248,11 +232,8 @@ func TestAccToken_EnvironmentOnly(t *testing.T) {
 		t.Setenv(k, v)
 	}
 	at := func(name, attr string) tfjsonpath.Path { return tfjsonpath.New("data").AtMapKey(name).AtMapKey(attr) }
-	resource.Test(t, resource.TestCase{
-		TerraformVersionChecks:   ephemeralVersionChecks,
-		ProtoV6ProviderFactories: providerFactories(),
-		Steps: []resource.TestStep{{
-			Config: testConfig(`
+	acceptanceTest(t, resource.TestStep{
+		Config: testConfig(`
 ephemeral "iotauth_token" "m" { platform = "monogoto" }
 ephemeral "iotauth_token" "c" { platform = "coiote" }
 ephemeral "iotauth_token" "b" { platform = "bienport" }
@@ -267,18 +248,17 @@ provider "echo" {
 
 resource "echo" "t" {}
 `),
-			ConfigStateChecks: []statecheck.StateCheck{
-				statecheck.ExpectKnownValue("echo.t", at("m", "token"), lastToken(srv, mock.Monogoto, "")),
-				statecheck.ExpectKnownValue("echo.t", at("m", "customer_id"), knownvalue.StringExact(mock.SeedMonogotoViewer.CustomerID)),
-				statecheck.ExpectKnownValue("echo.t", at("c", "token"), lastToken(srv, mock.Coiote, "")),
-				statecheck.ExpectKnownValue("echo.t", at("c", "user_id"), knownvalue.StringExact(mock.SeedCoioteAdmin.UserID)),
-				statecheck.ExpectKnownValue("echo.t", at("b", "token"), lastToken(srv, mock.Bienport, "")),
-				statecheck.ExpectKnownValue("echo.t", at("b", "user_id"), knownvalue.StringExact(fmt.Sprint(mock.SeedBienportPhone.UserID))),
-				// This user's organizations arrive as strings; the first is used.
-				statecheck.ExpectKnownValue("echo.t", at("b", "headers").AtMapKey("OrganizationId"),
-					knownvalue.StringExact(fmt.Sprint(mock.SeedBienportPhone.OrganizationIDs[0]))),
-			},
-		}},
+		ConfigStateChecks: []statecheck.StateCheck{
+			statecheck.ExpectKnownValue("echo.t", at("m", "token"), lastToken(srv, mock.Monogoto, "")),
+			statecheck.ExpectKnownValue("echo.t", at("m", "customer_id"), knownvalue.StringExact(mock.SeedMonogotoViewer.CustomerID)),
+			statecheck.ExpectKnownValue("echo.t", at("c", "token"), lastToken(srv, mock.Coiote, "")),
+			statecheck.ExpectKnownValue("echo.t", at("c", "user_id"), knownvalue.StringExact(mock.SeedCoioteAdmin.UserID)),
+			statecheck.ExpectKnownValue("echo.t", at("b", "token"), lastToken(srv, mock.Bienport, "")),
+			statecheck.ExpectKnownValue("echo.t", at("b", "user_id"), knownvalue.StringExact(fmt.Sprint(mock.SeedBienportPhone.UserID))),
+			// This user's organizations arrive as strings; the first is used.
+			statecheck.ExpectKnownValue("echo.t", at("b", "headers").AtMapKey("OrganizationId"),
+				knownvalue.StringExact(fmt.Sprint(mock.SeedBienportPhone.OrganizationIDs[0]))),
+		},
 	})
 }
 
@@ -291,17 +271,14 @@ func TestAccToken_ForEachOverrides(t *testing.T) {
 	demo, viewer := mock.SeedMonogotoDemo, mock.SeedMonogotoViewer
 	at := func(user, attr string) tfjsonpath.Path { return tfjsonpath.New("data").AtMapKey(user).AtMapKey(attr) }
 	var demoToken string
-	resource.Test(t, resource.TestCase{
-		TerraformVersionChecks:   ephemeralVersionChecks,
-		ProtoV6ProviderFactories: providerFactories(),
-		Steps: []resource.TestStep{{
-			ConfigVariables: config.Variables{
-				"passwords": config.MapVariable(map[string]config.Variable{
-					demo.UserName:   config.StringVariable(demo.Password),
-					viewer.UserName: config.StringVariable(viewer.Password),
-				}),
-			},
-			Config: testConfig(fmt.Sprintf(`
+	acceptanceTest(t, resource.TestStep{
+		ConfigVariables: config.Variables{
+			"passwords": config.MapVariable(map[string]config.Variable{
+				demo.UserName:   config.StringVariable(demo.Password),
+				viewer.UserName: config.StringVariable(viewer.Password),
+			}),
+		},
+		Config: testConfig(fmt.Sprintf(`
 variable "passwords" {
   type      = map(string)
   sensitive = true
@@ -325,25 +302,24 @@ provider "echo" {
 
 resource "echo" "t" {}
 `, srv.BaseURL(mock.Monogoto), demo.UserName, viewer.UserName)),
-			ConfigStateChecks: []statecheck.StateCheck{
-				statecheck.ExpectKnownValue("echo.t", at(demo.UserName, "token"), knownvalue.StringFunc(func(v string) error {
-					demoToken = v
-					return issued(srv).CheckValue(v)
-				})),
-				statecheck.ExpectKnownValue("echo.t", at(viewer.UserName, "token"), knownvalue.StringFunc(func(v string) error {
-					if v == demoToken {
-						return fmt.Errorf("both accounts got the same token")
-					}
-					return issued(srv).CheckValue(v)
-				})),
-				statecheck.ExpectKnownValue("echo.t", at(demo.UserName, "user_id"), knownvalue.StringExact(demo.UserID)),
-				statecheck.ExpectKnownValue("echo.t", at(demo.UserName, "customer_id"), knownvalue.StringExact(demo.CustomerID)),
-				statecheck.ExpectKnownValue("echo.t", at(demo.UserName, "headers").AtMapKey("apikey"), knownvalue.StringExact(demo.CustomerID)),
-				statecheck.ExpectKnownValue("echo.t", at(viewer.UserName, "user_id"), knownvalue.StringExact(viewer.UserID)),
-				statecheck.ExpectKnownValue("echo.t", at(viewer.UserName, "customer_id"), knownvalue.StringExact(viewer.CustomerID)),
-				statecheck.ExpectKnownValue("echo.t", at(viewer.UserName, "headers").AtMapKey("apikey"), knownvalue.StringExact(viewer.CustomerID)),
-			},
-		}},
+		ConfigStateChecks: []statecheck.StateCheck{
+			statecheck.ExpectKnownValue("echo.t", at(demo.UserName, "token"), knownvalue.StringFunc(func(v string) error {
+				demoToken = v
+				return issued(srv).CheckValue(v)
+			})),
+			statecheck.ExpectKnownValue("echo.t", at(viewer.UserName, "token"), knownvalue.StringFunc(func(v string) error {
+				if v == demoToken {
+					return fmt.Errorf("both accounts got the same token")
+				}
+				return issued(srv).CheckValue(v)
+			})),
+			statecheck.ExpectKnownValue("echo.t", at(demo.UserName, "user_id"), knownvalue.StringExact(demo.UserID)),
+			statecheck.ExpectKnownValue("echo.t", at(demo.UserName, "customer_id"), knownvalue.StringExact(demo.CustomerID)),
+			statecheck.ExpectKnownValue("echo.t", at(demo.UserName, "headers").AtMapKey("apikey"), knownvalue.StringExact(demo.CustomerID)),
+			statecheck.ExpectKnownValue("echo.t", at(viewer.UserName, "user_id"), knownvalue.StringExact(viewer.UserID)),
+			statecheck.ExpectKnownValue("echo.t", at(viewer.UserName, "customer_id"), knownvalue.StringExact(viewer.CustomerID)),
+			statecheck.ExpectKnownValue("echo.t", at(viewer.UserName, "headers").AtMapKey("apikey"), knownvalue.StringExact(viewer.CustomerID)),
+		},
 	})
 }
 
@@ -363,15 +339,11 @@ func TestAccToken_BadCredentials(t *testing.T) {
 		t.Run(string(c.p), func(t *testing.T) {
 			t.Parallel()
 			srv := startMock(t)
-			resource.Test(t, resource.TestCase{
-				TerraformVersionChecks:   ephemeralVersionChecks,
-				ProtoV6ProviderFactories: providerFactories(),
-				Steps: []resource.TestStep{{
-					Config: testConfig(mockProvider(srv) + echoToken(fmt.Sprintf(`  platform = %q
+			acceptanceTest(t, resource.TestStep{
+				Config: testConfig(mockProvider(srv) + echoToken(fmt.Sprintf(`  platform = %q
   username = "x"
   password = "wrong-password-1234"`, c.p))),
-					ExpectError: wrapped(c.want),
-				}},
+				ExpectError: wrapped(c.want),
 			})
 			if n := srv.Count(c.p, mock.EndpointLogin); n != 1 {
 				t.Errorf("a refused login was sent %d times, want exactly once", n)
@@ -390,35 +362,40 @@ func wrapped(pattern string) *regexp.Regexp {
 // diagnostic naming the provider attributes and environment variables.
 func TestAccToken_NotConfigured(t *testing.T) {
 	clearIotauthEnv(t)
-	resource.Test(t, resource.TestCase{
-		TerraformVersionChecks:   ephemeralVersionChecks,
-		ProtoV6ProviderFactories: providerFactories(),
-		Steps: []resource.TestStep{{
-			Config: testConfig(echoToken(`  platform = "monogoto"`)),
-			ExpectError: regexp.MustCompile(`(?s)Error: Monogoto is not configured.*` + exactly(
-				`No credentials for Monogoto: set monogoto.username and monogoto.password in the provider "iotauth" block, `+
-					`or IOTAUTH_MONOGOTO_USERNAME and IOTAUTH_MONOGOTO_PASSWORD, or username/password in this block.`).String()),
-		}},
-	})
+	for _, c := range []struct {
+		p             platform.Name
+		title, detail string
+	}{
+		{mock.Monogoto, "Monogoto", `No credentials for Monogoto: set monogoto.username and monogoto.password in the provider "iotauth" block, ` +
+			`or IOTAUTH_MONOGOTO_USERNAME and IOTAUTH_MONOGOTO_PASSWORD, or username/password in this block.`},
+		// ThingsBoard's names both credential kinds, the API key's single
+		// attribute and variable included.
+		{mock.Thingsboard, "ThingsBoard", `No credentials for ThingsBoard: set thingsboard.username and thingsboard.password in the provider "iotauth" block, ` +
+			`or IOTAUTH_THINGSBOARD_USERNAME and IOTAUTH_THINGSBOARD_PASSWORD, or username/password in this block. ` +
+			`Or use thingsboard.api_key (or IOTAUTH_THINGSBOARD_API_KEY) instead.`},
+	} {
+		t.Run(string(c.p), func(t *testing.T) {
+			acceptanceTest(t, resource.TestStep{
+				Config:      testConfig(echoToken(fmt.Sprintf("  platform = %q", c.p))),
+				ExpectError: regexp.MustCompile(`(?s)Error: ` + c.title + ` is not configured.*` + exactly(c.detail).String()),
+			})
+		})
+	}
 }
 
 // TestAccToken_Unreachable: a base URL where nothing listens.
 func TestAccToken_Unreachable(t *testing.T) {
 	t.Parallel()
 	addr := closedPort(t)
-	resource.Test(t, resource.TestCase{
-		TerraformVersionChecks:   ephemeralVersionChecks,
-		ProtoV6ProviderFactories: providerFactories(),
-		Steps: []resource.TestStep{{
-			Config: testConfig(fmt.Sprintf(`
+	acceptanceTest(t, resource.TestStep{
+		Config: testConfig(fmt.Sprintf(`
 provider "iotauth" {
   max_retries = 0
   bienport    = { base_url = "http://%s/api", username = "905554447788", password = "pw-unused-1" }
 }
 `, addr) + echoToken(`  platform = "bienport"`)),
-			ExpectError: wrapped(`(?s)BienPort login failed.*BienPort login for user "905554447788" failed: platform unreachable: ` +
-				`the connection was refused or could not be opened.*connection refused.*Check base_url, DNS, proxies`),
-		}},
+		ExpectError: wrapped(`(?s)BienPort login failed.*BienPort login for user "905554447788" failed: platform unreachable: ` +
+			`the connection was refused or could not be opened.*connection refused.*Check base_url, DNS, proxies`),
 	})
 }
 
@@ -436,11 +413,8 @@ func TestAccToken_ProviderSettingsUnknownAtPlan(t *testing.T) {
 		t.Skip("OpenTofu rejects unknown ephemeral results during plan; documented limitation")
 	}
 	srv := startMock(t)
-	resource.Test(t, resource.TestCase{
-		TerraformVersionChecks:   ephemeralVersionChecks,
-		ProtoV6ProviderFactories: providerFactories(),
-		Steps: []resource.TestStep{{
-			Config: testConfig(fmt.Sprintf(`
+	acceptanceTest(t, resource.TestStep{
+		Config: testConfig(fmt.Sprintf(`
 resource "terraform_data" "url" {
   input = %q
 }
@@ -454,12 +428,11 @@ provider "iotauth" {
   }
 }
 `, srv.BaseURL(mock.Bienport), mock.SeedBienportDemo.ScreenName, mock.SeedBienportDemo.Password) +
-				echoToken(`  platform = "bienport"`)),
-			ConfigStateChecks: []statecheck.StateCheck{
-				echoed("token", lastToken(srv, mock.Bienport, "")),
-				echoed("user_id", knownvalue.StringExact(fmt.Sprint(mock.SeedBienportDemo.UserID))),
-			},
-		}},
+			echoToken(`  platform = "bienport"`)),
+		ConfigStateChecks: []statecheck.StateCheck{
+			echoed("token", lastToken(srv, mock.Bienport, "")),
+			echoed("user_id", knownvalue.StringExact(fmt.Sprint(mock.SeedBienportDemo.UserID))),
+		},
 	})
 }
 

@@ -137,12 +137,13 @@ func setMockEnv(t *testing.T, srv *mock.Server) {
 	}
 }
 
-// TestAccNoLeaks runs plan, apply, the post-apply plans and destroy with
-// every platform, Terraform and the provider logging at TRACE into one
-// file, then searches the saved plans, the state and the log for every
-// secret the mock holds or issued.
-func TestAccNoLeaks(t *testing.T) {
-	srv := startMock(t)
+// noLeaksTest points every platform at srv through the environment, runs
+// step with Terraform and the provider logging at TRACE into one file, and
+// searches the saved plans and the state for secrets(). It returns the log,
+// for checkTraceLog once the caller has made sure the run issued the
+// secrets the search is for.
+func noLeaksTest(t *testing.T, srv *mock.Server, step resource.TestStep, secrets func() []string) string {
+	t.Helper()
 	setMockEnv(t, srv)
 	logFile := filepath.Join(t.TempDir(), "tf.log")
 	// TF_ACC_LOG/TF_ACC_LOG_PATH drive the Terraform CLI's log (the test
@@ -153,21 +154,44 @@ func TestAccNoLeaks(t *testing.T) {
 	t.Setenv("TF_LOG", "TRACE")
 	t.Setenv("TF_LOG_PATH", logFile)
 
-	secrets := func() []string { return mockSecrets(srv) }
 	noneIn := func(what string) secretSearch { return secretSearch{what: what, secrets: secrets} }
-	resource.Test(t, resource.TestCase{
-		TerraformVersionChecks:   ephemeralVersionChecks,
-		ProtoV6ProviderFactories: providerFactories(),
-		Steps: []resource.TestStep{{
-			Config: testConfig(leakConfig()),
-			ConfigPlanChecks: resource.ConfigPlanChecks{
-				PreApply:             []plancheck.PlanCheck{noneIn("saved plan")},
-				PostApplyPreRefresh:  []plancheck.PlanCheck{noneIn("post-apply plan")},
-				PostApplyPostRefresh: []plancheck.PlanCheck{noneIn("post-apply refresh plan")},
-			},
-			ConfigStateChecks: []statecheck.StateCheck{noneIn("state")},
-		}},
-	})
+	step.ConfigPlanChecks = resource.ConfigPlanChecks{
+		PreApply:             []plancheck.PlanCheck{noneIn("saved plan")},
+		PostApplyPreRefresh:  []plancheck.PlanCheck{noneIn("post-apply plan")},
+		PostApplyPostRefresh: []plancheck.PlanCheck{noneIn("post-apply refresh plan")},
+	}
+	step.ConfigStateChecks = []statecheck.StateCheck{noneIn("state")}
+	acceptanceTest(t, step)
+
+	b, err := os.ReadFile(logFile) //nolint:gosec // G304: the test's own temporary file.
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// checkTraceLog fails unless the log holds every line of want (so that it
+// is not empty) and none of secrets.
+func checkTraceLog(t *testing.T, log string, want, secrets []string) {
+	t.Helper()
+	for _, w := range want {
+		if !strings.Contains(log, w) {
+			t.Errorf("the TRACE log (%d bytes) lacks %q", len(log), w)
+		}
+	}
+	if found := findSecrets(log, secrets); len(found) > 0 {
+		t.Errorf("the TRACE log holds %d secret(s): %v", len(found), found)
+	}
+}
+
+// TestAccNoLeaks runs plan, apply, the post-apply plans and destroy with
+// every platform, Terraform and the provider logging at TRACE into one
+// file, then searches the saved plans, the state and the log for every
+// secret the mock holds or issued.
+func TestAccNoLeaks(t *testing.T) {
+	srv := startMock(t)
+	secrets := func() []string { return mockSecrets(srv) }
+	log := noLeaksTest(t, srv, resource.TestStep{Config: testConfig(leakConfig())}, secrets)
 
 	for _, p := range mock.Platforms() {
 		if srv.LastToken(p) == "" {
@@ -177,25 +201,13 @@ func TestAccNoLeaks(t *testing.T) {
 	if srv.Count(mock.Bienport, mock.EndpointRevoke) == 0 {
 		t.Fatal("no BienPort token was revoked: the revocation path was not searched")
 	}
-	b, err := os.ReadFile(logFile) //nolint:gosec // G304: the test's own temporary file.
-	if err != nil {
-		t.Fatal(err)
-	}
-	log := string(b)
 	// The log is not empty: Terraform's own lines, the provider's lines
 	// and the HTTP subsystem's request lines are all there.
 	cliVersionLine := "Terraform version"
 	if isOpenTofu() {
 		cliVersionLine = "OpenTofu version"
 	}
-	for _, want := range []string{cliVersionLine, "Opened an iotauth_token", "HTTP request", "path=/Auth", "path=/api/auth/login"} {
-		if !strings.Contains(log, want) {
-			t.Errorf("the TRACE log (%d bytes) lacks %q", len(log), want)
-		}
-	}
-	if found := findSecrets(log, secrets()); len(found) > 0 {
-		t.Errorf("the TRACE log holds %d secret(s): %v", len(found), found)
-	}
+	checkTraceLog(t, log, []string{cliVersionLine, "Opened an iotauth_token", "HTTP request", "path=/Auth", "path=/api/auth/login"}, secrets())
 }
 
 // TestAccNoLeaks_PositiveControl shows that the search above finds a
@@ -207,15 +219,11 @@ func TestAccNoLeaks_PositiveControl(t *testing.T) {
 	echoedSecrets := func() []string {
 		return []string{srv.LastToken(mock.Bienport), "Bearer " + srv.LastToken(mock.Bienport)}
 	}
-	resource.Test(t, resource.TestCase{
-		TerraformVersionChecks:   ephemeralVersionChecks,
-		ProtoV6ProviderFactories: providerFactories(),
-		Steps: []resource.TestStep{{
-			Config: testConfig(mockProvider(srv) + echoToken(`  platform = "bienport"`)),
-			ConfigStateChecks: []statecheck.StateCheck{
-				secretSearch{what: "state", secrets: echoedSecrets, wantFound: true},
-			},
-		}},
+	acceptanceTest(t, resource.TestStep{
+		Config: testConfig(mockProvider(srv) + echoToken(`  platform = "bienport"`)),
+		ConfigStateChecks: []statecheck.StateCheck{
+			secretSearch{what: "state", secrets: echoedSecrets, wantFound: true},
+		},
 	})
 	if found := findSecrets("xx"+srv.LastToken(mock.Bienport)+"yy", mockSecrets(srv)); len(found) != 1 {
 		t.Errorf("findSecrets found %v in a text holding one token", found)

@@ -72,16 +72,7 @@ func TestAccLenientOptionalFields(t *testing.T) {
 			srv.SetFault(p, f)
 		}
 	}
-	config := `terraform {
-  required_providers {
-    iotauth = { source = "iotauth/iotauth" }
-  }
-}
-
-provider "iotauth" {
-  max_retries = 0
-}
-` + everyPlatform(tokenBlock) + everyPlatform(profileBlock) + `
+	config := cliHeader + everyPlatform(tokenBlock) + everyPlatform(profileBlock) + `
 output "monogoto_permissions_null" { value = data.iotauth_user_profile.monogoto.permissions == null }
 output "monogoto_roles"            { value = data.iotauth_user_profile.monogoto.roles }
 output "monogoto_customer_id"      { value = data.iotauth_user_profile.monogoto.customer_id }

@@ -56,12 +56,8 @@ resource "terraform_data" "use" {
   }
 }
 `, strings.Join(tokens, ", "))
-	resource.Test(t, resource.TestCase{
-		TerraformVersionChecks:   ephemeralVersionChecks,
-		ProtoV6ProviderFactories: providerFactories(),
-		Steps: []resource.TestStep{{
-			Config: testConfig(mockProvider(srv) + body),
-		}},
+	acceptanceTest(t, resource.TestStep{
+		Config: testConfig(mockProvider(srv) + body),
 	})
 	for _, p := range mock.Platforms() {
 		logins := srv.Count(p, mock.EndpointLogin)

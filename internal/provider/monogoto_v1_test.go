@@ -39,30 +39,26 @@ func TestAccToken_MonogotoV1(t *testing.T) {
 	// A test step runs more Terraform walks than the 5 logins per minute
 	// the v1 API allows (one login each); this test is not about the limit.
 	srv.SetRateLimit(mock.Monogoto, mock.EndpointV1Login, 100, time.Minute)
-	resource.Test(t, resource.TestCase{
-		TerraformVersionChecks:   ephemeralVersionChecks,
-		ProtoV6ProviderFactories: providerFactories(),
-		Steps: []resource.TestStep{{
-			Config: testConfig(monogotoV1Provider(srv, mock.SeedMonogotoDemo.UserName, mock.SeedMonogotoDemoPassword) +
-				echoToken(`  platform = "monogoto"`)),
-			ConfigStateChecks: []statecheck.StateCheck{
-				echoed("token", lastToken(srv, mock.Monogoto, "")),
-				echoed("authorization_header", lastToken(srv, mock.Monogoto, "Bearer ")),
-				echoed("token_type", knownvalue.StringExact("Bearer")),
-				echoed("expires_at", expiresIn(4*time.Hour)),
-				echoed("refresh_token", issued(srv)),
-				echoed("mqtt_password", knownvalue.Null()),
-			},
-			Check: func(*terraform.State) error {
-				if n := srv.Count(mock.Monogoto, mock.EndpointLogin); n != 0 {
-					return fmt.Errorf("the legacy /Auth endpoint saw %d logins, want 0", n)
-				}
-				if n := srv.Count(mock.Monogoto, mock.EndpointV1Login); n == 0 {
-					return fmt.Errorf("the v1 token endpoint saw no login")
-				}
-				return nil
-			},
-		}},
+	acceptanceTest(t, resource.TestStep{
+		Config: testConfig(monogotoV1Provider(srv, mock.SeedMonogotoDemo.UserName, mock.SeedMonogotoDemoPassword) +
+			echoToken(`  platform = "monogoto"`)),
+		ConfigStateChecks: []statecheck.StateCheck{
+			echoed("token", lastToken(srv, mock.Monogoto, "")),
+			echoed("authorization_header", lastToken(srv, mock.Monogoto, "Bearer ")),
+			echoed("token_type", knownvalue.StringExact("Bearer")),
+			echoed("expires_at", expiresIn(4*time.Hour)),
+			echoed("refresh_token", issued(srv)),
+			echoed("mqtt_password", knownvalue.Null()),
+		},
+		Check: func(*terraform.State) error {
+			if n := srv.Count(mock.Monogoto, mock.EndpointLogin); n != 0 {
+				return fmt.Errorf("the legacy /Auth endpoint saw %d logins, want 0", n)
+			}
+			if n := srv.Count(mock.Monogoto, mock.EndpointV1Login); n == 0 {
+				return fmt.Errorf("the v1 token endpoint saw no login")
+			}
+			return nil
+		},
 	})
 }
 
@@ -71,14 +67,10 @@ func TestAccToken_MonogotoV1(t *testing.T) {
 func TestAccToken_MonogotoV1BadCredentials(t *testing.T) {
 	t.Parallel()
 	srv := startMock(t)
-	resource.Test(t, resource.TestCase{
-		TerraformVersionChecks:   ephemeralVersionChecks,
-		ProtoV6ProviderFactories: providerFactories(),
-		Steps: []resource.TestStep{{
-			Config: testConfig(monogotoV1Provider(srv, mock.SeedMonogotoDemo.UserName, "not-the-password") +
-				echoToken(`  platform = "monogoto"`)),
-			ExpectError: wrapped(`Monogoto v1 login for user "demo@monogoto.io" failed: invalid credentials`),
-		}},
+	acceptanceTest(t, resource.TestStep{
+		Config: testConfig(monogotoV1Provider(srv, mock.SeedMonogotoDemo.UserName, "not-the-password") +
+			echoToken(`  platform = "monogoto"`)),
+		ExpectError: wrapped(`Monogoto v1 login for user "demo@monogoto.io" failed: invalid credentials`),
 	})
 	if n := srv.Count(mock.Monogoto, mock.EndpointV1Login); n != 1 {
 		t.Errorf("the v1 token endpoint saw %d requests, want exactly 1 (a refused login is never retried)", n)
@@ -118,15 +110,11 @@ provider "echo" {
 
 resource "echo" "t" {}
 `)
-	resource.Test(t, resource.TestCase{
-		TerraformVersionChecks:   ephemeralVersionChecks,
-		ProtoV6ProviderFactories: providerFactories(),
-		Steps: []resource.TestStep{{
-			Config: testConfig(monogotoV1Provider(srv, mock.SeedMonogotoDemo.UserName, mock.SeedMonogotoDemoPassword) + blocks.String()),
-			ConfigStateChecks: []statecheck.StateCheck{
-				statecheck.ExpectKnownValue("echo.t", tfjsonpath.New("data"), knownvalue.StringExact("Bearer")),
-			},
-		}},
+	acceptanceTest(t, resource.TestStep{
+		Config: testConfig(monogotoV1Provider(srv, mock.SeedMonogotoDemo.UserName, mock.SeedMonogotoDemoPassword) + blocks.String()),
+		ConfigStateChecks: []statecheck.StateCheck{
+			statecheck.ExpectKnownValue("echo.t", tfjsonpath.New("data"), knownvalue.StringExact("Bearer")),
+		},
 	})
 	// Count includes every request the endpoint received, rate-limited
 	// ones too. With data sources in the configuration a step runs five

@@ -19,6 +19,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-testing/echoprovider"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/iotauth/terraform-provider-iotauth/internal/clients"
@@ -55,6 +56,17 @@ func providerFactories() map[string]func() (tfprotov6.ProviderServer, error) {
 // ephemeralVersionChecks skips acceptance tests on Terraform versions
 // without ephemeral resources.
 var ephemeralVersionChecks = []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)}
+
+// acceptanceTest runs steps against the provider under test and the echo
+// provider, on Terraform versions with ephemeral resources.
+func acceptanceTest(t *testing.T, steps ...resource.TestStep) {
+	t.Helper()
+	resource.Test(t, resource.TestCase{
+		TerraformVersionChecks:   ephemeralVersionChecks,
+		ProtoV6ProviderFactories: providerFactories(),
+		Steps:                    steps,
+	})
+}
 
 // isOpenTofu reports whether the acceptance tests run against OpenTofu
 // (`make testacc-tofu` sets the harness's provider host to OpenTofu's

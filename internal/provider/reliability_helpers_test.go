@@ -239,6 +239,20 @@ func mockEnv(srv *mock.Server) map[string]string {
 	return env
 }
 
+// cliHeader starts a configuration for tfCLI: the provider source, and a
+// provider block without retries (credentials come from the environment,
+// mockEnv).
+const cliHeader = `terraform {
+  required_providers {
+    iotauth = { source = "iotauth/iotauth" }
+  }
+}
+
+provider "iotauth" {
+  max_retries = 0
+}
+`
+
 // tfCLI drives a Terraform CLI (TF_ACC_TERRAFORM_PATH, or terraform on
 // PATH) in one working directory, against the provider built from this
 // tree and installed through a dev_overrides CLI configuration that only

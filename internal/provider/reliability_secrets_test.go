@@ -92,16 +92,7 @@ func (a artifacts) names() []string {
 // BienPort token is) and Monogoto's refresh token. Every password comes
 // from the environment, never from the configuration.
 func secretsConfig() string {
-	return `terraform {
-  required_providers {
-    iotauth = { source = "iotauth/iotauth" }
-  }
-}
-
-provider "iotauth" {
-  max_retries = 0
-}
-
+	return cliHeader + `
 variable "viewer_password" {
   type      = string
   sensitive = true

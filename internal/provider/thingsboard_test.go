@@ -12,8 +12,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -25,7 +23,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/config"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
-	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 
 	"github.com/iotauth/terraform-provider-iotauth/internal/clients/mock"
@@ -42,60 +39,56 @@ func TestAccToken_Thingsboard(t *testing.T) {
 	srv := startMock(t)
 	tenant, customer := mock.SeedThingsboardTenant, mock.SeedThingsboardCustomer
 	key := mock.SeedThingsboardAPIKeyValue
-	resource.Test(t, resource.TestCase{
-		TerraformVersionChecks:   ephemeralVersionChecks,
-		ProtoV6ProviderFactories: providerFactories(),
-		Steps: []resource.TestStep{
-			{
-				Config: testConfig(mockProvider(srv) + echoToken(`  platform = "thingsboard"`)),
-				ConfigStateChecks: slices.Concat(
-					[]statecheck.StateCheck{
-						echoed("token", lastToken(srv, mock.Thingsboard, "")),
-						echoed("token_type", knownvalue.StringExact("Bearer")),
-						echoed("authorization_header", lastToken(srv, mock.Thingsboard, "Bearer ")),
-						// ThingsBoard's header, and no Authorization.
-						echoed("headers", knownvalue.MapExact(map[string]knownvalue.Check{
-							"X-Authorization": lastToken(srv, mock.Thingsboard, "Bearer "),
-						})),
-						echoed("expires_at", expiresIn(mock.DefaultThingsboardTokenLifetime)),
-						echoed("user_id", knownvalue.StringExact(tenant.UserID)),
-						// organization_id is the tenant; a tenant administrator
-						// has no customer (the null UUID).
-						echoed("organization_id", knownvalue.StringExact(tenant.TenantID)),
-						echoed("refresh_token", issued(srv)),
-					},
-					nullAttrs("customer_id", "mqtt_username", "mqtt_password", "api_key"),
-				),
-			},
-			{
-				// The block's own user: a customer user.
-				Config: testConfig(mockProvider(srv) + echoTokenAs("customer", fmt.Sprintf(`  platform = "thingsboard"
+	acceptanceTest(t,
+		resource.TestStep{
+			Config: testConfig(mockProvider(srv) + echoToken(`  platform = "thingsboard"`)),
+			ConfigStateChecks: slices.Concat(
+				[]statecheck.StateCheck{
+					echoed("token", lastToken(srv, mock.Thingsboard, "")),
+					echoed("token_type", knownvalue.StringExact("Bearer")),
+					echoed("authorization_header", lastToken(srv, mock.Thingsboard, "Bearer ")),
+					// ThingsBoard's header, and no Authorization.
+					echoed("headers", knownvalue.MapExact(map[string]knownvalue.Check{
+						"X-Authorization": lastToken(srv, mock.Thingsboard, "Bearer "),
+					})),
+					echoed("expires_at", expiresIn(mock.DefaultThingsboardTokenLifetime)),
+					echoed("user_id", knownvalue.StringExact(tenant.UserID)),
+					// organization_id is the tenant; a tenant administrator
+					// has no customer (the null UUID).
+					echoed("organization_id", knownvalue.StringExact(tenant.TenantID)),
+					echoed("refresh_token", issued(srv)),
+				},
+				nullAttrs("customer_id", "mqtt_username", "mqtt_password", "api_key"),
+			),
+		},
+		resource.TestStep{
+			// The block's own user: a customer user.
+			Config: testConfig(mockProvider(srv) + echoTokenAs("customer", fmt.Sprintf(`  platform = "thingsboard"
   username = %q
   password = %q`, customer.Email, customer.Password))),
-				ConfigStateChecks: []statecheck.StateCheck{
-					echoedAs("customer", "token", lastToken(srv, mock.Thingsboard, "")),
-					echoedAs("customer", "customer_id", knownvalue.StringExact(customer.CustomerID)),
-					echoedAs("customer", "user_id", knownvalue.StringExact(customer.UserID)),
-				},
-			},
-			{
-				// The block's API key: no login, the key itself.
-				Config: testConfig(mockProvider(srv) + echoTokenAs("key", tbKeyBlock)),
-				ConfigStateChecks: []statecheck.StateCheck{
-					echoedAs("key", "token", knownvalue.StringExact(key)),
-					echoedAs("key", "token_type", knownvalue.StringExact("ApiKey")),
-					echoedAs("key", "authorization_header", knownvalue.StringExact("ApiKey "+key)),
-					echoedAs("key", "headers", knownvalue.MapExact(map[string]knownvalue.Check{
-						"X-Authorization": knownvalue.StringExact("ApiKey " + key),
-					})),
-					echoedAs("key", "expires_at", knownvalue.Null()),
-					echoedAs("key", "refresh_token", knownvalue.Null()),
-					echoedAs("key", "user_id", knownvalue.StringExact(tenant.UserID)),
-					echoedAs("key", "organization_id", knownvalue.StringExact(tenant.TenantID)),
-				},
+			ConfigStateChecks: []statecheck.StateCheck{
+				echoedAs("customer", "token", lastToken(srv, mock.Thingsboard, "")),
+				echoedAs("customer", "customer_id", knownvalue.StringExact(customer.CustomerID)),
+				echoedAs("customer", "user_id", knownvalue.StringExact(customer.UserID)),
 			},
 		},
-	})
+		resource.TestStep{
+			// The block's API key: no login, the key itself.
+			Config: testConfig(mockProvider(srv) + echoTokenAs("key", tbKeyBlock)),
+			ConfigStateChecks: []statecheck.StateCheck{
+				echoedAs("key", "token", knownvalue.StringExact(key)),
+				echoedAs("key", "token_type", knownvalue.StringExact("ApiKey")),
+				echoedAs("key", "authorization_header", knownvalue.StringExact("ApiKey "+key)),
+				echoedAs("key", "headers", knownvalue.MapExact(map[string]knownvalue.Check{
+					"X-Authorization": knownvalue.StringExact("ApiKey " + key),
+				})),
+				echoedAs("key", "expires_at", knownvalue.Null()),
+				echoedAs("key", "refresh_token", knownvalue.Null()),
+				echoedAs("key", "user_id", knownvalue.StringExact(tenant.UserID)),
+				echoedAs("key", "organization_id", knownvalue.StringExact(tenant.TenantID)),
+			},
+		},
+	)
 	// Every request that carried a key or a token used X-Authorization.
 	for _, r := range srv.ReceivedRequests(mock.Thingsboard) {
 		if r.Header.Get("Authorization") != "" || (r.Endpoint == mock.EndpointProfile && r.Header.Get("X-Authorization") == "") {
@@ -155,23 +148,20 @@ func TestAccUserProfile_Thingsboard(t *testing.T) {
 	tenant, customer := mock.SeedThingsboardTenant, mock.SeedThingsboardCustomer
 	// additionalInfo is free-form: nothing of it reaches the state.
 	noAdditionalInfo := notInState{mock.ThingsboardAdditionalInfoMarker, "lastLoginTs", "Fleet automation"}
-	resource.Test(t, resource.TestCase{
-		TerraformVersionChecks:   ephemeralVersionChecks,
-		ProtoV6ProviderFactories: providerFactories(),
-		Steps: []resource.TestStep{
-			{
-				Config:            testConfig(mockProvider(srv) + block),
-				ConfigStateChecks: append(profileChecks("data.iotauth_user_profile.tb", "thingsboard", expectThingsboard(tenant)), noAdditionalInfo),
-			},
-			{
-				Config: testConfig(mockProviderAs(srv, map[platform.Name]mock.Login{
-					mock.Thingsboard: {User: customer.Email, Password: customer.Password},
-				}) + block),
-				ConfigStateChecks: profileChecks("data.iotauth_user_profile.tb", "thingsboard", expectThingsboard(customer)),
-			},
-			{
-				// The provider's API key alone configures the platform.
-				Config: testConfig(fmt.Sprintf(`provider "iotauth" {
+	acceptanceTest(t,
+		resource.TestStep{
+			Config:            testConfig(mockProvider(srv) + block),
+			ConfigStateChecks: append(profileChecks("data.iotauth_user_profile.tb", "thingsboard", expectThingsboard(tenant)), noAdditionalInfo),
+		},
+		resource.TestStep{
+			Config: testConfig(mockProviderAs(srv, map[platform.Name]mock.Login{
+				mock.Thingsboard: {User: customer.Email, Password: customer.Password},
+			}) + block),
+			ConfigStateChecks: profileChecks("data.iotauth_user_profile.tb", "thingsboard", expectThingsboard(customer)),
+		},
+		resource.TestStep{
+			// The provider's API key alone configures the platform.
+			Config: testConfig(fmt.Sprintf(`provider "iotauth" {
   max_retries = 0
   thingsboard = {
     base_url = %q
@@ -179,10 +169,9 @@ func TestAccUserProfile_Thingsboard(t *testing.T) {
   }
 }
 `, srv.BaseURL(mock.Thingsboard), mock.SeedThingsboardAPIKeyValue) + block),
-				ConfigStateChecks: append(profileChecks("data.iotauth_user_profile.tb", "thingsboard", expectThingsboard(tenant)), noAdditionalInfo),
-			},
+			ConfigStateChecks: append(profileChecks("data.iotauth_user_profile.tb", "thingsboard", expectThingsboard(tenant)), noAdditionalInfo),
 		},
-	})
+	)
 }
 
 func TestAccToken_ThingsboardRefused(t *testing.T) {
@@ -210,16 +199,12 @@ func TestAccToken_ThingsboardRefused(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			srv := startMock(t)
-			resource.Test(t, resource.TestCase{
-				TerraformVersionChecks:   ephemeralVersionChecks,
-				ProtoV6ProviderFactories: providerFactories(),
-				Steps: []resource.TestStep{{
-					Config: testConfig(mockProvider(srv) + echoToken(fmt.Sprintf(`  platform = "thingsboard"
+			acceptanceTest(t, resource.TestStep{
+				Config: testConfig(mockProvider(srv) + echoToken(fmt.Sprintf(`  platform = "thingsboard"
   username = %q
   password = %q`, c.acct.Email, c.pass))),
-					ExpectError: wrapped(`(?s)ThingsBoard login failed.*ThingsBoard login for user "` + regexp.QuoteMeta(c.acct.Email) +
-						`" failed: invalid credentials: ` + c.want),
-				}},
+				ExpectError: wrapped(`(?s)ThingsBoard login failed.*ThingsBoard login for user "` + regexp.QuoteMeta(c.acct.Email) +
+					`" failed: invalid credentials: ` + c.want),
 			})
 			// Sent once, and nothing after it: no profile read, no second
 			// login, and no refresh.
@@ -233,15 +218,11 @@ func TestAccToken_ThingsboardRefused(t *testing.T) {
 func TestAccToken_ThingsboardAPIKeyRefused(t *testing.T) {
 	t.Parallel()
 	srv := startMock(t)
-	resource.Test(t, resource.TestCase{
-		TerraformVersionChecks:   ephemeralVersionChecks,
-		ProtoV6ProviderFactories: providerFactories(),
-		Steps: []resource.TestStep{{
-			Config: testConfig(mockProvider(srv) + echoToken(`  platform = "thingsboard"
+	acceptanceTest(t, resource.TestStep{
+		Config: testConfig(mockProvider(srv) + echoToken(`  platform = "thingsboard"
   api_key  = "mockpw-not-the-key-9Zz"`)),
-			ExpectError: wrapped(`(?s)ThingsBoard API key check failed.*ThingsBoard API key check failed: invalid credentials: ` +
-				`the platform refused the API key \(HTTP 401\).*Check the API key.*API keys need ThingsBoard 4\.3 or later`),
-		}},
+		ExpectError: wrapped(`(?s)ThingsBoard API key check failed.*ThingsBoard API key check failed: invalid credentials: ` +
+			`the platform refused the API key \(HTTP 401\).*Check the API key.*API keys need ThingsBoard 4\.3 or later`),
 	})
 	if n := srv.Count(mock.Thingsboard, mock.EndpointProfile); n != 1 || srv.Count(mock.Thingsboard, mock.EndpointLogin) != 0 {
 		t.Errorf("a refused key was sent %d times (counts %v), want once and no login", n, srv.Counts(mock.Thingsboard))
@@ -257,37 +238,16 @@ func TestAccToken_ThingsboardEnvironment(t *testing.T) {
 	t.Setenv("IOTAUTH_THINGSBOARD_API_KEY", mock.SeedThingsboardAPIKeyValue)
 	// A user name in the environment too: the API key wins.
 	t.Setenv("IOTAUTH_THINGSBOARD_USERNAME", mock.SeedThingsboardCustomer.Email)
-	resource.Test(t, resource.TestCase{
-		TerraformVersionChecks:   ephemeralVersionChecks,
-		ProtoV6ProviderFactories: providerFactories(),
-		Steps: []resource.TestStep{{
-			Config: testConfig(echoToken(`  platform = "thingsboard"`)),
-			ConfigStateChecks: []statecheck.StateCheck{
-				echoed("authorization_header", knownvalue.StringExact("ApiKey "+mock.SeedThingsboardAPIKeyValue)),
-				echoed("user_id", knownvalue.StringExact(mock.SeedThingsboardTenant.UserID)),
-			},
-		}},
+	acceptanceTest(t, resource.TestStep{
+		Config: testConfig(echoToken(`  platform = "thingsboard"`)),
+		ConfigStateChecks: []statecheck.StateCheck{
+			echoed("authorization_header", knownvalue.StringExact("ApiKey "+mock.SeedThingsboardAPIKeyValue)),
+			echoed("user_id", knownvalue.StringExact(mock.SeedThingsboardTenant.UserID)),
+		},
 	})
 	if n := srv.Count(mock.Thingsboard, mock.EndpointLogin); n != 0 {
 		t.Errorf("%d logins with an API key", n)
 	}
-}
-
-// TestAccToken_ThingsboardNotConfigured: the diagnostic names both
-// credential kinds, the API key's single attribute and variable included.
-func TestAccToken_ThingsboardNotConfigured(t *testing.T) {
-	clearIotauthEnv(t)
-	resource.Test(t, resource.TestCase{
-		TerraformVersionChecks:   ephemeralVersionChecks,
-		ProtoV6ProviderFactories: providerFactories(),
-		Steps: []resource.TestStep{{
-			Config: testConfig(echoToken(`  platform = "thingsboard"`)),
-			ExpectError: regexp.MustCompile(`(?s)Error: ThingsBoard is not configured.*` + exactly(
-				`No credentials for ThingsBoard: set thingsboard.username and thingsboard.password in the provider "iotauth" block, `+
-					`or IOTAUTH_THINGSBOARD_USERNAME and IOTAUTH_THINGSBOARD_PASSWORD, or username/password in this block. `+
-					`Or use thingsboard.api_key (or IOTAUTH_THINGSBOARD_API_KEY) instead.`).String()),
-		}},
-	})
 }
 
 // TestThingsboardAPIKeyConfig: the provider block's api_key, from the
@@ -362,21 +322,10 @@ func lastRefreshToken(srv *mock.Server) string {
 // or the user's additionalInfo.
 func TestAccNoLeaks_Thingsboard(t *testing.T) {
 	srv := startMock(t)
-	setMockEnv(t, srv)
-	logFile := filepath.Join(t.TempDir(), "tf.log")
-	t.Setenv("TF_ACC_LOG", "TRACE")
-	t.Setenv("TF_ACC_LOG_PATH", logFile)
-	t.Setenv("TF_LOG", "TRACE")
-	t.Setenv("TF_LOG_PATH", logFile)
-
 	secrets := func() []string { return append(tbSecrets(srv), mock.ThingsboardAdditionalInfoMarker) }
-	noneIn := func(what string) secretSearch { return secretSearch{what: what, secrets: secrets} }
-	resource.Test(t, resource.TestCase{
-		TerraformVersionChecks:   ephemeralVersionChecks,
-		ProtoV6ProviderFactories: providerFactories(),
-		Steps: []resource.TestStep{{
-			ConfigVariables: config.Variables{"tb_key": config.StringVariable(mock.SeedThingsboardAPIKeyValue)},
-			Config: testConfig(`
+	log := noLeaksTest(t, srv, resource.TestStep{
+		ConfigVariables: config.Variables{"tb_key": config.StringVariable(mock.SeedThingsboardAPIKeyValue)},
+		Config: testConfig(`
 variable "tb_key" {
   type      = string
   sensitive = true
@@ -404,31 +353,12 @@ resource "terraform_data" "use" {
   }
 }
 `),
-			ConfigPlanChecks: resource.ConfigPlanChecks{
-				PreApply:             []plancheck.PlanCheck{noneIn("saved plan")},
-				PostApplyPreRefresh:  []plancheck.PlanCheck{noneIn("post-apply plan")},
-				PostApplyPostRefresh: []plancheck.PlanCheck{noneIn("post-apply refresh plan")},
-			},
-			ConfigStateChecks: []statecheck.StateCheck{noneIn("state")},
-		}},
-	})
+	}, secrets)
 	if srv.LastToken(mock.Thingsboard) == "" || lastRefreshToken(srv) == "" || srv.Count(mock.Thingsboard, mock.EndpointProfile) < 2 {
 		t.Fatalf("ThingsBoard issued no token or refresh token, or the key was never used (%v): the search would prove nothing",
 			srv.Counts(mock.Thingsboard))
 	}
-	b, err := os.ReadFile(logFile) //nolint:gosec // G304: the test's own temporary file.
-	if err != nil {
-		t.Fatal(err)
-	}
-	log := string(b)
-	for _, want := range []string{"Opened an iotauth_token", "path=/api/auth/login", "path=/api/auth/user"} {
-		if !strings.Contains(log, want) {
-			t.Errorf("the TRACE log (%d bytes) lacks %q", len(log), want)
-		}
-	}
-	if found := findSecrets(log, secrets()); len(found) > 0 {
-		t.Errorf("the TRACE log holds %d secret(s): %v", len(found), found)
-	}
+	checkTraceLog(t, log, []string{"Opened an iotauth_token", "path=/api/auth/login", "path=/api/auth/user"}, secrets())
 }
 
 // TestAccNoLeaks_ThingsboardPositiveControl shows that the search finds
@@ -442,11 +372,8 @@ func TestAccNoLeaks_ThingsboardPositiveControl(t *testing.T) {
 		key := mock.SeedThingsboardAPIKeyValue
 		return []string{srv.LastToken(mock.Thingsboard), "Bearer " + srv.LastToken(mock.Thingsboard), lastRefreshToken(srv), key, "ApiKey " + key}
 	}
-	resource.Test(t, resource.TestCase{
-		TerraformVersionChecks:   ephemeralVersionChecks,
-		ProtoV6ProviderFactories: providerFactories(),
-		Steps: []resource.TestStep{{
-			Config: testConfig(mockProvider(srv) + `
+	acceptanceTest(t, resource.TestStep{
+		Config: testConfig(mockProvider(srv) + `
 ephemeral "iotauth_token" "password" { platform = "thingsboard" }
 
 ephemeral "iotauth_token" "key" {
@@ -459,10 +386,9 @@ provider "echo" {
 
 resource "echo" "t" {}
 `),
-			ConfigStateChecks: []statecheck.StateCheck{
-				secretSearch{what: "state", secrets: echoed, wantFound: true},
-			},
-		}},
+		ConfigStateChecks: []statecheck.StateCheck{
+			secretSearch{what: "state", secrets: echoed, wantFound: true},
+		},
 	})
 	if found := findSecrets("xx"+lastRefreshToken(srv)+"yy", tbSecrets(srv)); len(found) != 1 {
 		t.Errorf("findSecrets found %v in a text holding one refresh token", found)

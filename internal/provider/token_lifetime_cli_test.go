@@ -13,20 +13,6 @@ import (
 	"github.com/iotauth/terraform-provider-iotauth/internal/clients/platform"
 )
 
-// cliHeader starts every configuration of these tests: the provider
-// source, and a provider block without retries (credentials come from the
-// environment, mockEnv).
-const cliHeader = `terraform {
-  required_providers {
-    iotauth = { source = "iotauth/iotauth" }
-  }
-}
-
-provider "iotauth" {
-  max_retries = 0
-}
-`
-
 func TestAccTokenLifetimeCLI(t *testing.T) {
 	t.Parallel()
 	bin := buildProvider(t)

@@ -65,24 +65,20 @@ func TestAccTokenLifetime_ExpiresIn(t *testing.T) {
 			return nil
 		})
 	}
-	resource.Test(t, resource.TestCase{
-		TerraformVersionChecks:   ephemeralVersionChecks,
-		ProtoV6ProviderFactories: providerFactories(),
-		Steps: []resource.TestStep{
-			{
-				Config: testConfig(mockProvider(srv) + echoToken(`  platform = "coiote"`)),
-				ConfigStateChecks: []statecheck.StateCheck{
-					echoed("expires_in", within(280, 300)),
-					echoed("min_validity", knownvalue.Null()),
-					echoed("revoke_on_close", knownvalue.Null()),
-				},
-			},
-			{
-				Config:            testConfig(mockProvider(srv) + echoTokenAs("opaque", `  platform = "monogoto"`)),
-				ConfigStateChecks: []statecheck.StateCheck{echoedAs("opaque", "expires_in", knownvalue.Null())},
+	acceptanceTest(t,
+		resource.TestStep{
+			Config: testConfig(mockProvider(srv) + echoToken(`  platform = "coiote"`)),
+			ConfigStateChecks: []statecheck.StateCheck{
+				echoed("expires_in", within(280, 300)),
+				echoed("min_validity", knownvalue.Null()),
+				echoed("revoke_on_close", knownvalue.Null()),
 			},
 		},
-	})
+		resource.TestStep{
+			Config:            testConfig(mockProvider(srv) + echoTokenAs("opaque", `  platform = "monogoto"`)),
+			ConfigStateChecks: []statecheck.StateCheck{echoedAs("opaque", "expires_in", knownvalue.Null())},
+		},
+	)
 }
 
 // TestAccTokenLifetime_ImpossibleMinValidity: Coiote's 5-minute tokens
@@ -135,17 +131,13 @@ func TestAccTokenLifetime_UnknownExpiry(t *testing.T) {
 	t.Parallel()
 	srv := startMock(t, func(c *mock.Config) { c.MonogotoOpaqueTokens = true })
 	provider := providerWith(t, srv, "  max_retries = 0\n  session_max_age = \"1h\"\n")
-	resource.Test(t, resource.TestCase{
-		TerraformVersionChecks:   ephemeralVersionChecks,
-		ProtoV6ProviderFactories: providerFactories(),
-		Steps: []resource.TestStep{
-			{
-				Config: testConfig(provider + echoToken(`  platform     = "monogoto"
+	acceptanceTest(t,
+		resource.TestStep{
+			Config: testConfig(provider + echoToken(`  platform     = "monogoto"
   min_validity = "59m"`)),
-				ConfigStateChecks: []statecheck.StateCheck{echoed("token", lastToken(srv, mock.Monogoto, ""))},
-			},
+			ConfigStateChecks: []statecheck.StateCheck{echoed("token", lastToken(srv, mock.Monogoto, ""))},
 		},
-	})
+	)
 	res := planOnly(t, provider+echoTokenAs("long", `  platform     = "monogoto"
   min_validity = "2h"`), nil)
 	expectFailure(t, srv, res, wrapped(`Error: Monogoto token too short-lived for min_validity`),
@@ -194,13 +186,9 @@ func TestAccTokenLifetime_RevokeRejected(t *testing.T) {
 	// The provider's revoke_on_close applies where it can and is ignored
 	// elsewhere: Monogoto's token still works after the run.
 	srv := startMock(t)
-	resource.Test(t, resource.TestCase{
-		TerraformVersionChecks:   ephemeralVersionChecks,
-		ProtoV6ProviderFactories: providerFactories(),
-		Steps: []resource.TestStep{{
-			Config:            testConfig(providerWith(t, srv, "  max_retries = 0\n  revoke_on_close = true\n") + echoToken(`  platform = "monogoto"`)),
-			ConfigStateChecks: []statecheck.StateCheck{echoed("token", lastToken(srv, mock.Monogoto, ""))},
-		}},
+	acceptanceTest(t, resource.TestStep{
+		Config:            testConfig(providerWith(t, srv, "  max_retries = 0\n  revoke_on_close = true\n") + echoToken(`  platform = "monogoto"`)),
+		ConfigStateChecks: []statecheck.StateCheck{echoed("token", lastToken(srv, mock.Monogoto, ""))},
 	})
 	if !tokenWorks(t, srv, mock.Monogoto, srv.LastToken(mock.Monogoto)) {
 		t.Error("a Monogoto token stopped working")

@@ -121,14 +121,10 @@ func TestAccValidation(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			resource.Test(t, resource.TestCase{
-				TerraformVersionChecks:   ephemeralVersionChecks,
-				ProtoV6ProviderFactories: providerFactories(),
-				Steps: []resource.TestStep{{
-					Config:      testConfig(c.config),
-					PlanOnly:    true,
-					ExpectError: exactly(c.want),
-				}},
+			acceptanceTest(t, resource.TestStep{
+				Config:      testConfig(c.config),
+				PlanOnly:    true,
+				ExpectError: exactly(c.want),
 			})
 		})
 	}
