@@ -206,11 +206,11 @@ func (m *Manager) Session(ctx context.Context, cr platform.Credentials) (*platfo
 	if err != nil {
 		return nil, err
 	}
-	return m.session(ctx, p, info, cr, platform.Need{})
+	return m.session(ctx, p, info, cr, cache.Key(cr), platform.Need{})
 }
 
-func (m *Manager) session(ctx context.Context, p Platform, info platform.Info, cr platform.Credentials, need platform.Need) (*platform.Session, error) {
-	key := cache.Key(cr)
+// session gets cr's session through the cache; key is cache.Key(cr).
+func (m *Manager) session(ctx context.Context, p Platform, info platform.Info, cr platform.Credentials, key string, need platform.Need) (*platform.Session, error) {
 	s, err := m.cache.Get(ctx, key, need, func(ctx context.Context, prev *platform.Session) (*platform.Session, error) {
 		st := m.sendsFor(key)
 		st.mu.Lock()
@@ -258,7 +258,7 @@ func (m *Manager) Open(ctx context.Context, cr platform.Credentials, need platfo
 	}
 	key := cache.Key(cr)
 	for range maxOpenRounds {
-		s, err := m.session(ctx, p, info, cr, need)
+		s, err := m.session(ctx, p, info, cr, key, need)
 		if err != nil {
 			return nil, "", err
 		}

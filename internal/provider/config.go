@@ -116,32 +116,40 @@ func readConfig(ctx context.Context, c tfsdk.Config, lookup func(string) (string
 	}
 	r := &resolver{lookup: lookup}
 	var cfg providerConfig
-	var unknown [8]bool
-	cfg.shared.Timeout, unknown[0] = r.duration(m.RequestTimeout, envRequestTimeout,
-		clients.DefaultTimeout, minRequestTimeout, maxRequestTimeout)
-	var retries int64
-	retries, unknown[1] = r.integer(m.MaxRetries, envMaxRetries, clients.DefaultMaxRetries, minMaxRetries, maxMaxRetries)
-	cfg.shared.MaxRetries = int(retries)
-	cfg.shared.RetryMaxWait, unknown[2] = r.duration(m.RetryMaxWait, envRetryMaxWait,
-		clients.DefaultRetryMaxWait, minRetryMaxWait, maxRetryMaxWait)
-	cfg.shared.SessionMaxAge, unknown[3] = r.duration(m.SessionMaxAge, envSessionMaxAge,
-		clients.DefaultSessionMaxAge, minSessionMaxAge, maxSessionMaxAge)
-	cfg.shared.CACertPEM, unknown[4] = r.str(m.CACertPEM, envCACertPEM, "", checkPEMCertificate)
-	var insecure string
-	insecure, unknown[5] = r.boolean(m.Insecure, envInsecure, false)
-	cfg.shared.Insecure = insecure == "true"
-	cfg.insecureFromEnv = cfg.shared.Insecure && m.Insecure.IsNull()
-	cfg.tokens.minValidity, unknown[6] = r.duration(m.MinValidity, envMinValidity, 0, minMinValidity, maxMinValidity)
-	var revoke string
-	revoke, unknown[7] = r.boolean(m.RevokeOnClose, envRevokeOnClose, false)
-	cfg.tokens.revokeOnClose = revoke == "true"
-	for i, u := range unknown {
-		if u {
+	// markUnknown records a setting whose value is unknown until apply.
+	markUnknown := func(name string, unknown bool) {
+		if unknown {
 			cfg.sharedUnknown = true
-			cfg.unknownShared = append(cfg.unknownShared, []string{"request_timeout", "max_retries", "retry_max_wait",
-				"session_max_age", "ca_cert_pem", "insecure", "min_validity", "revoke_on_close"}[i])
+			cfg.unknownShared = append(cfg.unknownShared, name)
 		}
 	}
+	var unknown bool
+	cfg.shared.Timeout, unknown = r.duration(m.RequestTimeout, envRequestTimeout,
+		clients.DefaultTimeout, minRequestTimeout, maxRequestTimeout)
+	markUnknown("request_timeout", unknown)
+	var retries int64
+	retries, unknown = r.integer(m.MaxRetries, envMaxRetries, clients.DefaultMaxRetries, minMaxRetries, maxMaxRetries)
+	markUnknown("max_retries", unknown)
+	cfg.shared.MaxRetries = int(retries)
+	cfg.shared.RetryMaxWait, unknown = r.duration(m.RetryMaxWait, envRetryMaxWait,
+		clients.DefaultRetryMaxWait, minRetryMaxWait, maxRetryMaxWait)
+	markUnknown("retry_max_wait", unknown)
+	cfg.shared.SessionMaxAge, unknown = r.duration(m.SessionMaxAge, envSessionMaxAge,
+		clients.DefaultSessionMaxAge, minSessionMaxAge, maxSessionMaxAge)
+	markUnknown("session_max_age", unknown)
+	cfg.shared.CACertPEM, unknown = r.str(m.CACertPEM, envCACertPEM, "", checkPEMCertificate)
+	markUnknown("ca_cert_pem", unknown)
+	var insecure string
+	insecure, unknown = r.boolean(m.Insecure, envInsecure, false)
+	markUnknown("insecure", unknown)
+	cfg.shared.Insecure = insecure == "true"
+	cfg.insecureFromEnv = cfg.shared.Insecure && m.Insecure.IsNull()
+	cfg.tokens.minValidity, unknown = r.duration(m.MinValidity, envMinValidity, 0, minMinValidity, maxMinValidity)
+	markUnknown("min_validity", unknown)
+	var revoke string
+	revoke, unknown = r.boolean(m.RevokeOnClose, envRevokeOnClose, false)
+	markUnknown("revoke_on_close", unknown)
+	cfg.tokens.revokeOnClose = revoke == "true"
 	diags.Append(r.diags...)
 
 	cfg.accounts = map[platform.Name]account{}
@@ -215,15 +223,10 @@ type providerData struct {
 	unknownShared []string
 	accounts      map[platform.Name]account
 	tokens        tokenDefaults
-}
-
-// secrets lists the passwords and client secrets of every platform.
-func (d *providerData) secrets() []string {
-	var out []string
-	for _, a := range d.accounts {
-		out = append(out, a.Secrets()...)
-	}
-	return out
+	// secrets are the passwords and client secrets of every platform
+	// (providerConfig.secrets), listed once at Configure for the log masks
+	// and error redaction of every block.
+	secrets []string
 }
 
 // providerDataFrom converts the ProviderData of a Configure request. It

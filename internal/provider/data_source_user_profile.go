@@ -117,31 +117,6 @@ func fieldAttributes(fields []platform.Field) map[string]schema.Attribute {
 	return attrs
 }
 
-// fieldTypes are the attribute types of declared profile fields.
-func fieldTypes(fields []platform.Field) map[string]attr.Type {
-	types := make(map[string]attr.Type, len(fields))
-	for _, f := range fields {
-		types[f.Name] = fieldType(f)
-	}
-	return types
-}
-
-func fieldType(f platform.Field) attr.Type {
-	switch f.Type {
-	case platform.Bool:
-		return types.BoolType
-	case platform.Int:
-		return types.Int64Type
-	case platform.StringList:
-		return stringList
-	case platform.StringMap:
-		return types.MapType{ElemType: types.StringType}
-	case platform.ObjectList:
-		return types.ListType{ElemType: types.ObjectType{AttrTypes: fieldTypes(f.Fields)}}
-	}
-	return types.StringType
-}
-
 // Configure receives the provider data.
 func (d *userProfileDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
 	d.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
@@ -161,21 +136,22 @@ func (d *userProfileDataSource) Read(ctx context.Context, req datasource.ReadReq
 		return
 	}
 	// Mask every password this RPC can see before anything logs.
-	ctx = logContext(ctx, d.data.secrets()...)
+	ctx = logContext(ctx, d.data.secrets...)
 
 	name := platform.Name(platformArg.ValueString())
 	cr, state := d.data.credentials(name, path.Root("platform"), nil, &resp.Diagnostics)
-	switch state {
-	case credentialsInvalid:
+	if state == credentialsInvalid {
 		return
-	case credentialsUnknown:
+	}
+	info, _ := lookupInfo(name) // credentials() has checked it exists
+	if state == credentialsUnknown {
 		if req.ClientCapabilities.DeferralAllowed {
 			resp.Deferred = &datasource.Deferred{Reason: datasource.DeferredReasonProviderConfigUnknown}
 			return
 		}
 		if len(d.data.unknownShared) > 0 {
 			addUnknownSharedSettingsError(&resp.Diagnostics, d.data.unknownShared)
-		} else if info, ok := lookupInfo(name); ok {
+		} else {
 			addUnknownProviderConfigError(&resp.Diagnostics, info)
 		}
 		return
@@ -184,10 +160,14 @@ func (d *userProfileDataSource) Read(ctx context.Context, req datasource.ReadReq
 	if s == nil {
 		return
 	}
-	if info, ok := lookupInfo(name); ok {
-		addSessionWarnings(&resp.Diagnostics, info.Title, s.Warnings, nil)
+	addSessionWarnings(&resp.Diagnostics, info.Title, s.Warnings, nil)
+	objType, ok := resp.State.Schema.Type().(types.ObjectType)
+	if !ok {
+		resp.Diagnostics.AddError("Unexpected schema type",
+			fmt.Sprintf("The data source's schema is a %T, not an object. This is a bug in the provider; please report it.", resp.State.Schema.Type()))
+		return
 	}
-	values := profileValues(name, cr.Principal(), &s.Profile, &resp.Diagnostics)
+	values := profileValues(name, cr.Principal(), &s.Profile, objType.AttrTypes, &resp.Diagnostics)
 	// A list the platform sent in a form that could not be read is null,
 	// not empty (the warning above says so).
 	for _, a := range []string{"roles", "permissions", "organization_ids"} {
@@ -197,12 +177,6 @@ func (d *userProfileDataSource) Read(ctx context.Context, req datasource.ReadReq
 				values[a] = types.MapNull(stringList)
 			}
 		}
-	}
-	objType, ok := resp.State.Schema.Type().(types.ObjectType)
-	if !ok {
-		resp.Diagnostics.AddError("Unexpected schema type",
-			fmt.Sprintf("The data source's schema is a %T, not an object. This is a bug in the provider; please report it.", resp.State.Schema.Type()))
-		return
 	}
 	result, diags := types.ObjectValue(objType.AttrTypes, values)
 	resp.Diagnostics.Append(diags...)
@@ -217,8 +191,9 @@ func (d *userProfileDataSource) Read(ctx context.Context, req datasource.ReadReq
 
 // profileValues are the state's attribute values for a profile read from
 // platform name; principal names the account when the platform returns
-// neither a user ID nor a user name.
-func profileValues(name platform.Name, principal string, pr *platform.Profile, diags *diag.Diagnostics) map[string]attr.Value {
+// neither a user ID nor a user name. attrTypes are the schema's, which
+// give each platform's extras their types.
+func profileValues(name platform.Name, principal string, pr *platform.Profile, attrTypes map[string]attr.Type, diags *diag.Diagnostics) map[string]attr.Value {
 	id := pr.UserID
 	if id == "" {
 		id = pr.UserName
@@ -245,27 +220,35 @@ func profileValues(name platform.Name, principal string, pr *platform.Profile, d
 		"permissions":      permissions,
 	}
 	for _, info := range clients.Platforms() {
-		t := fieldTypes(info.ProfileFields)
+		t := objectAttrTypes(attrTypes[string(info.Name)])
 		if info.Name != name || pr.Extras == nil {
 			values[string(info.Name)] = types.ObjectNull(t)
 			continue
 		}
-		values[string(info.Name)] = object(t, extrasValues(info.ProfileFields, pr.Extras, diags), diags)
+		values[string(info.Name)] = object(t, extrasValues(info.ProfileFields, t, pr.Extras, diags), diags)
 	}
 	return values
 }
 
-// extrasValues converts a platform's extras as its fields declare them. A
-// missing key, or a value of another Go type than the field's, is null.
-func extrasValues(fields []platform.Field, extras map[string]any, diags *diag.Diagnostics) map[string]attr.Value {
+// objectAttrTypes are the attribute types of an object type (nil for any
+// other type).
+func objectAttrTypes(t attr.Type) map[string]attr.Type {
+	o, _ := t.(types.ObjectType)
+	return o.AttrTypes
+}
+
+// extrasValues converts a platform's extras as its fields declare them, with
+// the schema's types for them. A missing key, or a value of another Go type
+// than the field's, is null.
+func extrasValues(fields []platform.Field, attrTypes map[string]attr.Type, extras map[string]any, diags *diag.Diagnostics) map[string]attr.Value {
 	values := make(map[string]attr.Value, len(fields))
 	for _, f := range fields {
-		values[f.Name] = extraValue(f, extras[f.Name], diags)
+		values[f.Name] = extraValue(f, attrTypes[f.Name], extras[f.Name], diags)
 	}
 	return values
 }
 
-func extraValue(f platform.Field, v any, diags *diag.Diagnostics) attr.Value {
+func extraValue(f platform.Field, typ attr.Type, v any, diags *diag.Diagnostics) attr.Value {
 	switch f.Type {
 	case platform.String:
 		s, _ := v.(string)
@@ -301,14 +284,15 @@ func extraValue(f platform.Field, v any, diags *diag.Diagnostics) attr.Value {
 		diags.Append(d...)
 		return out
 	case platform.ObjectList:
-		t := fieldTypes(f.Fields)
+		list, _ := typ.(types.ListType)
+		t := objectAttrTypes(list.ElemType)
 		items, ok := v.([]map[string]any)
 		if !ok {
 			return types.ListNull(types.ObjectType{AttrTypes: t})
 		}
 		elems := make([]attr.Value, 0, len(items))
 		for _, item := range items {
-			elems = append(elems, object(t, extrasValues(f.Fields, item, diags), diags))
+			elems = append(elems, object(t, extrasValues(f.Fields, t, item, diags), diags))
 		}
 		out, d := types.ListValue(types.ObjectType{AttrTypes: t}, elems)
 		diags.Append(d...)

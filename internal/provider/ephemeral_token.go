@@ -395,7 +395,7 @@ func (r *tokenEphemeralResource) Open(ctx context.Context, req ephemeral.OpenReq
 	}
 	secrets := m.secrets()
 	if r.data != nil {
-		secrets = append(secrets, r.data.secrets()...)
+		secrets = append(secrets, r.data.secrets...)
 	}
 	// Mask every password this RPC can see before anything logs.
 	ctx = logContext(ctx, secrets...)
@@ -429,16 +429,14 @@ func (r *tokenEphemeralResource) Open(ctx context.Context, req ephemeral.OpenReq
 	}
 	ctx = maskSecrets(ctx, s.Secrets()...)
 	now := time.Now()
-	if info, ok := lookupInfo(name); ok {
-		addSessionWarnings(&resp.Diagnostics, info.Title, s.Warnings, func(a string) bool {
-			return a == "user_id" || a == "customer_id" || a == "organization_id"
-		})
-	}
+	addSessionWarnings(&resp.Diagnostics, info.Title, s.Warnings, func(a string) bool {
+		return a == "user_id" || a == "customer_id" || a == "organization_id"
+	})
 	headers, diags := types.MapValueFrom(ctx, types.StringType, s.Headers)
 	resp.Diagnostics.Append(diags...)
 	m.Headers = headers
 	m.Token = types.StringValue(s.Token)
-	m.TokenType = types.StringValue(tokenType(s))
+	m.TokenType = types.StringValue(s.Type())
 	m.AuthorizationHeader = types.StringValue(s.AuthorizationHeader())
 	m.ExpiresAt = timeOrNull(s.ExpiresAt)
 	m.ExpiresIn = types.Int64Null()
@@ -558,7 +556,7 @@ func (r *tokenEphemeralResource) Renew(ctx context.Context, req ephemeral.RenewR
 	if !ok || r.data == nil || r.data.manager == nil {
 		return
 	}
-	ctx = logContext(ctx, r.data.secrets()...)
+	ctx = logContext(ctx, r.data.secrets...)
 	r.data.manager.Retire(p.Lease)
 	summary := p.title() + " token expires while still in use"
 	detail := fmt.Sprintf("The iotauth_token for %s user %s expires at %s, and Terraform is still using it. A token "+
@@ -578,7 +576,7 @@ func (r *tokenEphemeralResource) Close(ctx context.Context, req ephemeral.CloseR
 	if !ok || r.data == nil || r.data.manager == nil {
 		return
 	}
-	secrets := r.data.secrets()
+	secrets := r.data.secrets
 	ctx = logContext(ctx, secrets...)
 	if exp := p.expiry(); !exp.IsZero() && time.Now().After(exp) {
 		resp.Diagnostics.AddWarning(p.title()+" token expired while still in use",
@@ -667,8 +665,7 @@ func anyRevocable(info platform.Info, kinds []platform.CredentialKind) bool {
 
 // kindWords names a credential kind's attributes: "client_id and client_secret".
 func kindWords(k platform.CredentialKind) string {
-	ca := credentialAttrs[k]
-	return ca.principal + " and " + ca.secret
+	return credentialAttrs[k].names("")
 }
 
 // revokeUnsupported explains why a block signing in with one of kinds
@@ -713,14 +710,6 @@ func revocableDoc() string {
 		return "none of the supported platforms"
 	}
 	return joinWords(parts, "and")
-}
-
-// tokenType is the session's token type, "Bearer" when the platform gave none.
-func tokenType(s *platform.Session) string {
-	if s.TokenType == "" {
-		return "Bearer"
-	}
-	return s.TokenType
 }
 
 // stringOrNull is a string value, null when empty.

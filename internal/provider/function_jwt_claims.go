@@ -91,8 +91,6 @@ func claimValue(v any, depth int) (attr.Value, error) {
 			return nil, errors.New("a number claim is not a valid number")
 		}
 		return types.NumberValue(bf), nil
-	case float64:
-		return types.NumberValue(big.NewFloat(x)), nil
 	case []any:
 		elemTypes := make([]attr.Type, 0, len(x))
 		elems := make([]attr.Value, 0, len(x))

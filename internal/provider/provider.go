@@ -317,7 +317,8 @@ func (p *iotauthProvider) Configure(ctx context.Context, req provider.ConfigureR
 	}
 	cfg, diags := readConfig(ctx, req.Config, lookup)
 	// Mask every password and client secret before anything logs.
-	ctx = logContext(ctx, cfg.secrets()...)
+	secrets := cfg.secrets()
+	ctx = logContext(ctx, secrets...)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -326,7 +327,7 @@ func (p *iotauthProvider) Configure(ctx context.Context, req provider.ConfigureR
 		resp.Diagnostics.Append(insecureWarning(path.Empty(), envInsecure+"=true"))
 	}
 
-	pd := &providerData{accounts: cfg.accounts, tokens: cfg.tokens, unknownShared: cfg.unknownShared}
+	pd := &providerData{accounts: cfg.accounts, tokens: cfg.tokens, unknownShared: cfg.unknownShared, secrets: secrets}
 	if !cfg.sharedUnknown {
 		cfg.shared.UserAgent = userAgent(p.version, req.TerraformVersion)
 		cfg.shared.Log = logHTTP

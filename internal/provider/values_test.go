@@ -1,10 +1,13 @@
 package provider
 
 import (
+	"context"
 	"testing"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/iotauth/terraform-provider-iotauth/internal/clients/platform"
 )
@@ -32,6 +35,13 @@ func TestTimeOrNullOutOfRange(t *testing.T) {
 // "<platform>/" (issue 13).
 func TestProfileIDFallsBackToPrincipal(t *testing.T) {
 	t.Parallel()
+	var resp datasource.SchemaResponse
+	(&userProfileDataSource{}).Schema(context.Background(), datasource.SchemaRequest{}, &resp)
+	obj, ok := resp.Schema.Type().(types.ObjectType)
+	if !ok {
+		t.Fatalf("the data source's schema is a %T, not an object", resp.Schema.Type())
+	}
+	attrTypes := obj.AttrTypes
 	var diags diag.Diagnostics
 	for _, tc := range []struct {
 		pr   platform.Profile
@@ -41,7 +51,7 @@ func TestProfileIDFallsBackToPrincipal(t *testing.T) {
 		{platform.Profile{UserName: "bienport.demo"}, "bienport/bienport.demo"},
 		{platform.Profile{}, "bienport/configured-user"},
 	} {
-		values := profileValues("bienport", "configured-user", &tc.pr, &diags)
+		values := profileValues("bienport", "configured-user", &tc.pr, attrTypes, &diags)
 		if got := values["id"].String(); got != `"`+tc.want+`"` {
 			t.Errorf("id = %s, want %q", got, tc.want)
 		}

@@ -46,8 +46,7 @@ func (Platform) Revoke(ctx context.Context, c *httpx.Client, cr platform.Credent
 	}
 	header := http.Header{}
 	for k, v := range s.Headers {
-		// As the platform writes them ("OrganizationId"), not canonicalised.
-		header[k] = []string{v}
+		header.Set(k, v)
 	}
 	resp, err := c.PostJSON(ctx, base+logoutPath, logoutRequest{AppID: AppID, JWTToken: s.Token, UserID: userID}, header)
 	if err != nil {

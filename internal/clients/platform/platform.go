@@ -262,15 +262,19 @@ type Warning struct {
 	Null []string
 }
 
+// Type is the session's token type, "Bearer" when the platform gave none.
+func (s *Session) Type() string {
+	if s.TokenType == "" {
+		return "Bearer"
+	}
+	return s.TokenType
+}
+
 // AuthorizationHeader is the token type, a space and the token: the value
 // of the platform's authorization header ("ApiKey <key>" for a session
 // that uses an API key).
 func (s *Session) AuthorizationHeader() string {
-	tt := s.TokenType
-	if tt == "" {
-		tt = "Bearer"
-	}
-	return tt + " " + s.Token
+	return s.Type() + " " + s.Token
 }
 
 // Secrets lists the session's secrets (for masking and leak checks).
